@@ -1,0 +1,49 @@
+# make install | run | test | lint | bench | clean
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SMSREMIND := $(abspath $(BIN))/smsremind
+
+# The demo replays a Thursday-evening import of examples/appointments.csv and
+# Friday's cron runs, so reminders for Monday's visits land in demo/outbox.jsonl.
+DEMO ?= demo
+DEMO_IMPORT_AT ?= 2026-11-26 18:00
+DEMO_DAY ?= 2026-11-27
+
+.PHONY: install run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	cd $(DEMO) && $(SMSREMIND) init
+	sed -i.bak 's/^enabled = false /enabled = true  /' $(DEMO)/smsremind.toml && rm -f $(DEMO)/smsremind.toml.bak
+	@echo "--- import (Thursday evening)"
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_IMPORT_AT)" import ../examples/appointments.csv
+	@echo "--- preview of the next working day"
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_IMPORT_AT)" preview --date $(DEMO_DAY)
+	@echo "--- cron at 12:00 and at 20:00 on $(DEMO_DAY)"
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 12:00" run
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:00" run
+	@echo "--- $$(wc -l < $(DEMO)/outbox.jsonl) reminders in $(DEMO)/outbox.jsonl; status:"
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:05" status
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check smsremind tests bench
+	$(BIN)/ruff format --check smsremind tests bench
+	$(BIN)/mypy smsremind
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/out

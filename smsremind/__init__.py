@@ -1,0 +1,3 @@
+"""smsremind: SMS appointment reminders for medical and dental practices."""
+
+__version__ = "0.1.0"

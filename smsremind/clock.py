@@ -1,0 +1,123 @@
+"""Time at the boundary: parsing `--now`, wall time <-> UTC, storage format.
+
+Policy (SPEC §1, §8):
+* Every instant stored in the database is UTC text ``YYYY-MM-DDTHH:MM:SSZ``,
+  so rows sort and compare as text and never depend on the config's zone.
+* Wall times from users (``--now``, CSV cells) are local to the configured
+  zone.  A wall time inside the spring-forward gap does not exist and is an
+  error; one inside the repeated autumn hour means its first occurrence
+  (``fold=0``).
+* Pure code (schedule, planner) receives aware datetimes and never reads the
+  clock; only :func:`current` does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from smsremind.errors import InvalidInputError
+
+STORE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+NOW_ENV = "SMSREMIND_NOW"
+
+_WALL = re.compile(
+    r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\.(\d{1,2})\.(\d{4}))"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
+)
+
+
+class NonexistentTimeError(ValueError):
+    """A wall time that the zone skips (spring-forward gap)."""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def parse_wall(text: str) -> datetime:
+    """Parse ``YYYY-MM-DD[ HH:MM[:SS]]`` or ``DD.MM.YYYY[ HH:MM]`` to a naive datetime."""
+    m = _WALL.match(text)
+    if not m:
+        raise ValueError(f"{text.strip()!r} is not a date and time (YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
+    y, mo, d = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
+    hh, mm, ss = int(m[7] or 0), int(m[8] or 0), int(m[9] or 0)
+    try:
+        return datetime(int(y), int(mo), int(d), hh, mm, ss)
+    except ValueError as exc:
+        raise ValueError(f"{text.strip()!r} is not a valid date and time ({exc})") from None
+
+
+def aware(wall: datetime, tz: tzinfo) -> datetime:
+    """Attach the zone to a naive wall time: gap -> error, fold -> first occurrence."""
+    local = wall.replace(tzinfo=tz, fold=0)
+    back = local.astimezone(UTC).astimezone(tz)
+    if back.replace(tzinfo=None) != wall:
+        raise NonexistentTimeError(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz} (clocks jump forward)")
+    return local
+
+
+def to_store(moment: datetime) -> str:
+    """Aware datetime -> stored UTC text."""
+    return moment.astimezone(UTC).strftime(STORE_FORMAT)
+
+
+@lru_cache(maxsize=65536)
+def _from_store_utc(text: str) -> datetime:
+    return datetime.strptime(text, STORE_FORMAT).replace(tzinfo=UTC)
+
+
+def from_store(text: str, tz: tzinfo) -> datetime:
+    """Stored UTC text -> aware datetime in ``tz``."""
+    return _from_store_utc(text).astimezone(tz)
+
+
+def wall_to_store(wall: datetime, tz: tzinfo) -> str:
+    return to_store(aware(wall, tz))
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """First instant of a local calendar day (midnight may itself be in a gap)."""
+    try:
+        return aware(datetime.combine(day, time()), tz)
+    except NonexistentTimeError:
+        return aware(datetime.combine(day, time(1)), tz)
+
+
+def day_bounds_store(first: date, last: date, tz: tzinfo) -> tuple[str, str]:
+    """Stored-text bounds [start of ``first``, start of the day after ``last``)."""
+    return to_store(day_start(first, tz)), to_store(day_start(last + timedelta(days=1), tz))
+
+
+def parse_now(text: str, tz: tzinfo) -> datetime:
+    """`--now "YYYY-MM-DD HH:MM"` in the configured zone -> aware datetime."""
+    try:
+        return aware(parse_wall(text), tz)
+    except ValueError as exc:
+        raise InvalidInputError(f"--now: {exc}") from None
+
+
+def current(tz: tzinfo, override: str | None = None) -> datetime:
+    """The command's notion of now: ``--now``, else $SMSREMIND_NOW, else the clock."""
+    text = override or os.environ.get(NOW_ENV)
+    if text:
+        return parse_now(text, tz)
+    return datetime.now(tz)
+
+
+def fmt_local(moment: datetime) -> str:
+    """The JSON/human format of SPEC §9: ``YYYY-MM-DD HH:MM`` local wall time."""
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"{text!r} is not a date (YYYY-MM-DD)") from None
