@@ -1,0 +1,86 @@
+"""Phone numbers: normalise to E.164, classify for SMS (SPEC §3), mask for humans.
+
+`phonenumbers` is slow enough (tens of microseconds a parse) that a calendar
+of repeating patients would pay for the same number many times, so
+:func:`classify` is cached per raw string and region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from smsremind.errors import InvalidInputError
+
+INVALID = "invalid-number"
+LANDLINE = "landline"
+NOT_MOBILE = "not-mobile"
+
+_SENDABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+@dataclass(frozen=True)
+class Phone:
+    raw: str
+    e164: str | None
+    problem: str | None  # None when an SMS may be sent; else a SPEC §3 reason code
+
+    @property
+    def key(self) -> str:
+        """What the message is addressed to: E.164, or the raw input when invalid."""
+        return self.e164 or self.raw
+
+
+@lru_cache(maxsize=200_000)
+def classify(raw: str, region: str) -> Phone:
+    raw = raw.strip()
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return Phone(raw, None, INVALID)
+    if not phonenumbers.is_valid_number(number):
+        return Phone(raw, None, INVALID)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    kind = phonenumbers.number_type(number)
+    if kind in _SENDABLE:
+        return Phone(raw, e164, None)
+    return Phone(raw, e164, LANDLINE if kind == PhoneNumberType.FIXED_LINE else NOT_MOBILE)
+
+
+def normalise(raw: str, region: str) -> str:
+    """E.164 of a user-given number, or InvalidInputError (for opt-out commands)."""
+    phone = classify(raw, region)
+    if phone.e164 is None:
+        raise InvalidInputError(f"{mask(raw)} is not a valid phone number")
+    return phone.e164
+
+
+def mask(number: str) -> str:
+    """``+48601234567`` -> ``+48 601 *** *67``: country code, first group, last two digits."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+        shown = phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        shown = None
+    if shown and phonenumbers.is_valid_number(parsed):
+        head, _, rest = shown.partition(" ")
+        first, _, tail = rest.partition(" ")
+        return f"{head} {first} {_hide(tail)}" if tail else f"{head} {_hide(first)}"
+    return _hide(number.strip())
+
+
+def _hide(text: str) -> str:
+    """Replace every digit but the last two with '*'; text without digits is hidden whole."""
+    total = sum(ch.isdigit() for ch in text)
+    if not total:
+        return "***"
+    out, seen = [], 0
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            ch = ch if seen > total - 2 else "*"
+        out.append(ch)
+    return "".join(out)

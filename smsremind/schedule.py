@@ -1,0 +1,212 @@
+"""When is a reminder sent?  Pure functions of SPEC §2; they never read the clock.
+
+Inputs are *naive local wall times* in the practice's zone: the visit start S
+and the booking moment B (when the visit got its current start).  The result
+is the send time T as a wall time, or a reason code, plus the trail of steps
+that `smsremind explain` prints.
+
+DST policy.  All arithmetic is wall-clock arithmetic: "24 h before Tuesday
+14:00" is Monday 14:00 even when the clocks change in between (the
+DobryGabinet example of SPEC §2.1), and "N days before at 09:00" is 09:00 on
+that date.  Because the window clamps T to [window start, window end], T
+only lands in a DST gap or fold when the window itself spans 02:00-03:00; the
+planner then reads a gap time as the instant one hour later and a fold time
+as its first occurrence (see :func:`smsremind.clock.aware_lenient`).
+
+Steps, in SPEC order:
+1. nominal time N (``before``: S - hours; ``fixed``: date(S) - days at ``at``);
+2. clamp N's clock time into the sending window, same day;
+3. move off non-sending days: Saturday/holiday -> nearest earlier sending
+   day; Sunday -> the next sending day if it is still before S's date, else
+   the nearest earlier one; the clock time is kept;
+4. T must be on a day strictly before S's date (else ``no-send-day``);
+5. T's date before B's date -> ``booked-too-late``; T earlier on B's own
+   date -> due at once (at B).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+NO_SEND_DAY = "no-send-day"
+BOOKED_TOO_LATE = "booked-too-late"
+
+# How far step 3 may search for a sending day before giving up (no-send-day).
+_SEARCH_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Rules:
+    mode: str = "before"
+    hours_before: int = 24
+    days_before: int = 1
+    at: time = time(9, 0)
+    window: tuple[time, time] = (time(9, 0), time(20, 0))
+    skip_weekends: bool = True
+
+    @property
+    def lead_days(self) -> int:
+        """Whole days between the visit date and the nominal send date, at most."""
+        if self.mode == "fixed":
+            return self.days_before
+        return -(-self.hours_before // 24)
+
+
+class Calendar:
+    """Which days may carry a reminder: weekends (optional) and public holidays."""
+
+    def __init__(self, skip_weekends: bool, holiday: Callable[[date], str | None]):
+        self.skip_weekends = skip_weekends
+        self.holiday = holiday
+
+    def why_not(self, day: date) -> str | None:
+        """None for a sending day; else 'Saturday', 'Sunday' or the holiday's name."""
+        if self.skip_weekends and day.weekday() >= 5:
+            return day.strftime("%A")
+        name = self.holiday(day)
+        return f"holiday ({name})" if name else None
+
+    def earlier(self, day: date) -> date | None:
+        for _ in range(_SEARCH_DAYS):
+            day -= timedelta(days=1)
+            if self.why_not(day) is None:
+                return day
+        return None
+
+    def later(self, day: date) -> date | None:
+        for _ in range(_SEARCH_DAYS):
+            day += timedelta(days=1)
+            if self.why_not(day) is None:
+                return day
+        return None
+
+
+def holiday_lookup(country: str) -> Callable[[date], str | None]:
+    """A day -> holiday name function for an ISO country ("" = no holidays)."""
+    if not country:
+        return lambda _day: None
+    import holidays
+
+    table = holidays.country_holidays(country)
+    return lambda day: table.get(day)
+
+
+@dataclass(frozen=True)
+class Step:
+    rule: str  # nominal | window | sending-day | visit-day | booking
+    text: str
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Outcome for one visit: ``send_at`` when it will (or should) go out, else a reason.
+
+    ``planned`` is T after steps 1-4 even when a reason applies, so that a
+    skipped reminder can still be shown on the day it would have gone out.
+    """
+
+    send_at: datetime | None
+    planned: datetime | None
+    reason: str | None
+    steps: tuple[Step, ...]
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.strftime("%a %Y-%m-%d %H:%M")
+
+
+def nominal(start: datetime, rules: Rules) -> tuple[datetime, Step]:
+    if rules.mode == "fixed":
+        n = datetime.combine(start.date() - timedelta(days=rules.days_before), rules.at)
+        text = f"{rules.days_before} day(s) before at {rules.at:%H:%M} -> {_fmt(n)}"
+    else:
+        n = start - timedelta(hours=rules.hours_before)
+        text = f"{rules.hours_before} h before {_fmt(start)} (wall clock) -> {_fmt(n)}"
+    return n, Step("nominal", text)
+
+
+def clamp_to_window(moment: datetime, window: tuple[time, time]) -> tuple[datetime, Step]:
+    opens, closes = window
+    span = f"{opens:%H:%M}-{closes:%H:%M}"
+    if moment.time() < opens:
+        moved = datetime.combine(moment.date(), opens)
+        return moved, Step("window", f"before the window {span} -> {_fmt(moved)}")
+    if moment.time() > closes:
+        moved = datetime.combine(moment.date(), closes)
+        return moved, Step("window", f"after the window {span} -> {_fmt(moved)}")
+    return moment, Step("window", f"inside the window {span}")
+
+
+def move_to_sending_day(moment: datetime, visit_day: date, cal: Calendar) -> tuple[datetime | None, Step]:
+    day = moment.date()
+    why = cal.why_not(day)
+    if why is None:
+        return moment, Step("sending-day", f"{day:%A} is a sending day")
+    if cal.skip_weekends and day.weekday() == 6:
+        nxt = cal.later(day)
+        if nxt is not None and nxt < visit_day:
+            return _on(moment, nxt), Step("sending-day", f"Sunday -> next sending day {nxt:%a %Y-%m-%d}")
+        target, how = cal.earlier(day), "the next sending day is not before the visit day"
+    else:
+        target, how = cal.earlier(day), f"{why} is not a sending day"
+    if target is None:
+        return None, Step("sending-day", f"{how}; no sending day found")
+    return _on(moment, target), Step("sending-day", f"{how} -> {target:%a %Y-%m-%d}")
+
+
+def _on(moment: datetime, day: date) -> datetime:
+    return datetime.combine(day, moment.time())
+
+
+def reminder_time(start: datetime, booked: datetime, rules: Rules, cal: Calendar) -> Reminder:
+    """The reminder for a visit at wall time ``start`` booked at wall time ``booked``."""
+    n, step1 = nominal(start, rules)
+    t, step2 = clamp_to_window(n, rules.window)
+    moved, step3 = move_to_sending_day(t, start.date(), cal)
+    steps = [step1, step2, step3]
+    if moved is None or moved.date() >= start.date():
+        steps.append(Step("visit-day", f"no sending day before the visit on {start:%Y-%m-%d}"))
+        return Reminder(None, moved, NO_SEND_DAY, tuple(steps))
+    steps.append(Step("visit-day", f"{moved:%Y-%m-%d} is before the visit day {start:%Y-%m-%d}"))
+    if moved.date() < booked.date():
+        steps.append(Step("booking", f"booked {_fmt(booked)}: the reminder day had already passed"))
+        return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
+    if moved < booked:
+        steps.append(Step("booking", f"booked {_fmt(booked)}, after {moved:%H:%M}: due at once"))
+        return Reminder(booked, moved, None, tuple(steps))
+    steps.append(Step("booking", f"booked {_fmt(booked)}, before the send time"))
+    return Reminder(moved, moved, None, tuple(steps))
+
+
+def candidate_visit_days(send_day: date, rules: Rules, cal: Calendar) -> list[date]:
+    """Visit dates whose reminder can fall on ``send_day`` (ignoring bookings).
+
+    Lets the planner read only those days from the calendar, so planning
+    cost follows the number of due messages, not the size of the calendar.
+    Step 1 puts N on one of at most two dates per visit date (the hour
+    arithmetic may cross midnight); step 3 is a function of N's date and
+    the visit date only, so the check per visit date is exact.
+    """
+    lead = rules.lead_days
+    days = []
+    for offset in range(1, lead + _SEARCH_DAYS + 2):
+        visit = send_day + timedelta(days=offset)
+        if send_day in _possible_send_days(visit, rules, cal):
+            days.append(visit)
+    return days
+
+
+def _possible_send_days(visit: date, rules: Rules, cal: Calendar) -> set[date]:
+    if rules.mode == "fixed":
+        leads = {rules.days_before}
+    else:
+        leads = {rules.hours_before // 24, -(-rules.hours_before // 24)}
+    found = set()
+    for lead in leads:
+        n = datetime.combine(visit - timedelta(days=lead), rules.window[0])
+        moved, _ = move_to_sending_day(n, visit, cal)
+        if moved is not None and moved.date() < visit:
+            found.add(moved.date())
+    return found

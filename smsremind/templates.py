@@ -1,0 +1,140 @@
+"""Message texts: built-in defaults, safe rendering, localised dates (SPEC §6).
+
+Rendering substitutes the names in :data:`PLACEHOLDERS` and nothing else:
+``str.format`` would allow ``{patient.__class__}``, ``{patient[0]}`` and
+format specs, so templates are parsed with ``string.Formatter.parse`` only
+to split literals from fields, every field is checked against the allowed
+names, and the text is assembled by concatenation.
+
+Defaults are worded so that the weekday stands in the nominative after a
+colon or in parentheses: Polish "na środę" and Czech "ve středu" inflect,
+"środa"/"středa" in a list never need to.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date
+
+from smsremind.errors import InvalidInputError
+
+KINDS = ("reminder", "confirmation", "reschedule", "cancellation")
+LANGUAGES = ("pl", "cs", "en")
+PLACEHOLDERS = (
+    "patient",
+    "first_name",
+    "date",
+    "time",
+    "weekday",
+    "practice",
+    "doctor",
+    "practice_phone",
+    "count",
+)
+
+DEFAULTS: dict[tuple[str, str], str] = {
+    ("reminder", "pl"): "{practice} przypomina o wizycie: {weekday}, {date}, godz. {time}.",
+    ("confirmation", "pl"): "{practice} potwierdza wizytę: {weekday}, {date}, godz. {time}.",
+    (
+        "reschedule",
+        "pl",
+    ): "{practice}: termin wizyty zmieniony. Nowy termin: {weekday}, {date}, godz. {time}.",
+    ("cancellation", "pl"): "{practice}: odwołano wizytę ({weekday}, {date}, godz. {time}).",
+    ("reminder", "cs"): "{practice} připomíná termín návštěvy: {weekday} {date} v {time}.",
+    ("confirmation", "cs"): "{practice} potvrzuje termín návštěvy: {weekday} {date} v {time}.",
+    (
+        "reschedule",
+        "cs",
+    ): "{practice}: termín návštěvy byl změněn. Nový termín: {weekday} {date} v {time}.",
+    ("cancellation", "cs"): "{practice}: návštěva ({weekday} {date} v {time}) byla zrušena.",
+    ("reminder", "en"): "{practice}: reminder of your appointment on {weekday}, {date} at {time}.",
+    (
+        "confirmation",
+        "en",
+    ): "{practice}: your appointment on {weekday}, {date} at {time} is confirmed.",
+    (
+        "reschedule",
+        "en",
+    ): "{practice}: your appointment has been moved to {weekday}, {date} at {time}.",
+    (
+        "cancellation",
+        "en",
+    ): "{practice}: your appointment on {weekday}, {date} at {time} is cancelled.",
+}
+
+# CLDR formats per language: pl "24.11.2026", cs "24. 11. 2026", en "24 Nov 2026".
+_DATE_FORMAT = {"pl": ("short", "pl"), "cs": ("medium", "cs"), "en": ("medium", "en_GB")}
+
+
+class TemplateError(InvalidInputError):
+    """A template text that cannot be used; the message lists the allowed names."""
+
+
+def allowed() -> str:
+    return ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+
+
+def parse(text: str) -> list[tuple[str, str | None]]:
+    """Split into (literal, placeholder-or-None) pieces, rejecting anything but plain names."""
+    if not text.strip():
+        raise TemplateError(f"the text is empty; allowed placeholders: {allowed()}")
+    try:
+        pieces = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise TemplateError(
+            f"{exc} (write {{{{ and }}}} for literal braces); allowed placeholders: {allowed()}"
+        ) from None
+    out: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in pieces:
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise TemplateError(f"{shown} is not allowed; allowed placeholders: {allowed()}")
+        out.append((literal, name))
+    return out
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    return "".join(literal + (values[name] if name else "") for literal, name in parse(text))
+
+
+def default_text(kind: str, language: str) -> str:
+    return DEFAULTS[(kind, language)]
+
+
+def localised_date(moment: datetime, language: str) -> str:
+    fmt, locale = _DATE_FORMAT[language]
+    return format_date(moment.date(), fmt, locale=locale)
+
+
+def localised_weekday(moment: datetime, language: str) -> str:
+    return format_date(moment.date(), "EEEE", locale=_DATE_FORMAT[language][1])
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a message talks about: the (earliest) visit it names and how many it covers."""
+
+    start: datetime  # aware local time of the visit
+    patient: str
+    practice: str
+    doctor: str
+    practice_phone: str
+    count: int = 1
+
+
+def values(subject: Subject, language: str) -> dict[str, str]:
+    first = subject.patient.split()[0] if subject.patient.split() else ""
+    return {
+        "patient": subject.patient,
+        "first_name": first,
+        "date": localised_date(subject.start, language),
+        "time": subject.start.strftime("%H:%M"),
+        "weekday": localised_weekday(subject.start, language),
+        "practice": subject.practice,
+        "doctor": subject.doctor,
+        "practice_phone": subject.practice_phone,
+        "count": str(subject.count),
+    }
