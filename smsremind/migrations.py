@@ -1,0 +1,112 @@
+"""Append-only schema migrations: never edit an entry, add a new one.
+
+Times are UTC text ``YYYY-MM-DDTHH:MM:SSZ`` (see smsremind.clock).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_core",
+        """
+        CREATE TABLE appointments (
+            id INTEGER PRIMARY KEY,
+            practice TEXT NOT NULL,
+            ext_id TEXT NOT NULL,              -- the source system's id, unique per practice
+            start TEXT NOT NULL,
+            patient TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL,               -- as imported; classified when planning
+            doctor TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('scheduled', 'cancelled')),
+            language TEXT,
+            booked_at TEXT NOT NULL,           -- when it got its current start (SPEC §2.5)
+            first_seen TEXT NOT NULL,
+            changed_at TEXT NOT NULL,          -- last move/cancel/restore seen
+            moved_at TEXT,
+            cancelled_at TEXT,
+            told_status TEXT,                  -- what the patient was last told (notices)
+            told_start TEXT,
+            UNIQUE (practice, ext_id)
+        );
+        CREATE INDEX appointments_by_start ON appointments (start);
+        CREATE INDEX appointments_untold ON appointments (changed_at)
+            WHERE told_status IS NOT status OR told_start IS NOT start;
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            appointment INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,                -- booked | moved | cancelled | restored | updated
+            old_start TEXT,
+            new_start TEXT,
+            detail TEXT
+        );
+        CREATE INDEX events_by_appointment ON events (appointment);
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,          -- idempotency key handed to the gateway
+            kind TEXT NOT NULL,
+            practice TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            recipient TEXT NOT NULL,           -- E.164, or the raw input when invalid
+            sender TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            parts INTEGER NOT NULL,
+            encoding TEXT NOT NULL,
+            send_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('sending', 'sent', 'failed', 'unknown', 'skipped', 'held', 'expired')),
+            reason TEXT,
+            gateway TEXT,
+            gateway_id TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT,
+            delivery TEXT,
+            delivery_at TEXT,
+            run INTEGER
+        );
+        CREATE INDEX messages_by_send_at ON messages (send_at);
+        CREATE INDEX messages_open ON messages (state)
+            WHERE state IN ('sending', 'unknown', 'failed', 'held');
+
+        CREATE TABLE message_appointments (
+            message INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            appointment INTEGER NOT NULL,
+            start TEXT NOT NULL,               -- the start the message was about
+            kind TEXT NOT NULL,
+            PRIMARY KEY (message, appointment)
+        );
+        -- One reminder per visit and start: the last line of defence against a double send.
+        CREATE UNIQUE INDEX one_reminder_per_start
+            ON message_appointments (appointment, start) WHERE kind = 'reminder';
+        CREATE INDEX message_appointments_by_appointment ON message_appointments (appointment);
+
+        CREATE TABLE optouts (
+            phone TEXT PRIMARY KEY,
+            added_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,          -- real clock
+            now TEXT NOT NULL,                 -- the run's notion of now (--now)
+            finished_at TEXT,
+            outcome TEXT NOT NULL DEFAULT 'running',
+            sent INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            held INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            expired INTEGER NOT NULL DEFAULT 0,
+            unknown INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        );
+
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ),
+]
