@@ -1,0 +1,3 @@
+from smsremind.cli import main
+
+main()

@@ -1,0 +1,173 @@
+"""What every command shares: the App context, --json, rendering, the error boundary.
+
+Core modules never import click; this package turns their results into rich
+tables (phones masked) or one JSON document on stdout, and their errors into
+one line on stderr with the exit code of SPEC §9.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from smsremind import clock, config
+from smsremind.errors import ExitCode, SmsRemindError
+from smsremind.messages import Planned
+from smsremind.phones import mask
+from smsremind.store import Store
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("smsremind")
+
+
+class Failure(click.ClickException):
+    """A core error on its way out: one line, the right exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares a ClassVar default
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"smsremind: error: {self.format_message()}", err=True)
+
+
+class Group(click.Group):
+    """A click group that converts SmsRemindError (and stray crashes) into Failure."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SmsRemindError as exc:
+            raise Failure(str(exc), int(exc.exit_code)) from None
+        except sqlite3.OperationalError as exc:
+            raise Failure(f"database: {exc}", int(ExitCode.ERROR)) from None
+        except OSError as exc:
+            raise Failure(
+                f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), int(ExitCode.ERROR)
+            ) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("SMSREMIND_DEBUG"):
+                raise
+            log.debug("internal error", exc_info=True)
+            raise Failure(
+                f"internal error: {type(exc).__name__}: {exc} (set SMSREMIND_DEBUG=1 for the traceback)",
+                int(ExitCode.ERROR),
+            ) from None
+
+
+class App:
+    """Lazily loaded config, store and now, shared through ``ctx.obj``."""
+
+    def __init__(self, config_path: str | None, now_text: str | None):
+        self.config_path = config_path
+        self.now_text = now_text
+        self._store: Store | None = None
+
+    @cached_property
+    def cfg(self) -> config.Config:
+        cfg = config.load(self.config_path)
+        if config.has_secrets(cfg) and config.readable_by_others(cfg.path):
+            err.print(
+                f"[yellow]warning:[/] {cfg.path} holds secrets and is readable by others; "
+                f"run: chmod 600 {cfg.path}",
+                highlight=False,
+            )
+        return cfg
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.cfg.database)
+        return self._store
+
+    @cached_property
+    def now(self) -> datetime:
+        return clock.current(self.cfg.timezone, self.now_text)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--json: print one JSON document on stdout and nothing else there."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
+
+
+def print_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+def exit_with(code: int) -> None:
+    if code:
+        click.get_current_context().exit(int(code))
+
+
+# --- rendering
+
+
+STATUS_STYLE = {
+    "planned": "cyan",
+    "due": "cyan",
+    "sent": "green",
+    "sending": "yellow",
+    "held": "yellow",
+    "skipped": "dim",
+    "expired": "red",
+    "failed": "red",
+    "unknown": "red",
+}
+
+
+def messages_table(messages: list[Planned], title: str | None = None) -> Table:
+    """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    for name in ("Send at", "Kind", "To", "Visits", "Status", "Parts"):
+        table.add_column(name, no_wrap=name in ("Send at", "To", "Parts"))
+    multi = len({m.practice for m in messages}) > 1
+    for n, m in enumerate(messages, 1):
+        status = "planned" if m.status == "due" else m.status
+        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + (f" ({m.reason})" if m.reason else "")
+        visits = ", ".join(m.appointment_ids) + (f"\n[dim]{m.practice}[/]" if multi else "")
+        table.add_row(
+            str(n),
+            clock.fmt_local(m.send_at),
+            m.kind,
+            mask(m.to),
+            visits,
+            shown,
+            f"{m.parts} {m.encoding}",
+        )
+    return table
+
+
+def print_messages(messages: list[Planned], title: str | None = None, texts: bool = True) -> None:
+    out.print(messages_table(messages, title))
+    if texts:
+        for n, m in enumerate(messages, 1):
+            out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="smsremind: %(levelname)s: %(message)s")
+    if os.environ.get("SMSREMIND_DEBUG"):
+        logging.getLogger().setLevel(logging.DEBUG)

@@ -1,0 +1,199 @@
+"""Every write to the ``messages`` table: claims, outcomes, results (SPEC §4).
+
+The exactly-once contract lives here:
+
+* :func:`claim` commits a message as ``sending`` *before* the gateway is
+  called.  For reminders the unique index on (appointment, start) makes a
+  second claim of the same visit fail; for notices the claim compares and
+  sets the appointment's "told" state in the same transaction.  Either way a
+  message can be claimed once, whatever other process is running.
+* :func:`record` stores skipped/held/expired outcomes, replacing an older
+  outcome for the same visits and reporting whether anything changed, so a
+  landline is reported once, not every five minutes.
+* :func:`finish` writes the gateway's answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from smsremind.clock import to_store
+from smsremind.gateways.base import Outcome, Result, Sms
+from smsremind.messages import SOFT, Planned
+from smsremind.notices import snapshot
+from smsremind.store import Store
+
+GATEWAY_UNAVAILABLE = "gateway-unavailable"
+
+
+def new_key() -> str:
+    """A message id that is also the gateway idempotency key: 20 hex chars."""
+    return secrets.token_hex(10)
+
+
+def _soft_rows(conn: sqlite3.Connection, p: Planned) -> list[tuple[Any, ...]]:
+    """Stored skipped/held/expired rows about the same visits (and starts, for reminders)."""
+    if p.kind == "reminder":
+        pairs = list(p.starts.items())
+        cond = " OR ".join("(ma.appointment = ? AND ma.start = ?)" for _ in pairs)
+        args: list[Any] = [x for pair in pairs for x in pair]
+        kind = "ma.kind = 'reminder'"
+    else:
+        cond = " OR ".join("ma.appointment = ?" for _ in p.starts)
+        args = list(p.starts)
+        kind = "ma.kind <> 'reminder'"
+    return conn.execute(
+        f"SELECT DISTINCT m.id, m.state, m.reason, m.recipient, m.text FROM messages m "
+        f"JOIN message_appointments ma ON ma.message = m.id WHERE {kind} AND ({cond}) "
+        f"AND m.state IN ({','.join(repr(s) for s in SOFT)})",
+        args,
+    ).fetchall()
+
+
+def _same_members(conn: sqlite3.Connection, message_id: int, p: Planned) -> bool:
+    linked = conn.execute(
+        "SELECT appointment, start FROM message_appointments WHERE message = ?", (message_id,)
+    ).fetchall()
+    return set(linked) == set(p.starts.items())
+
+
+def _insert(conn: sqlite3.Connection, p: Planned, state: str, now: datetime, run: int | None) -> int:
+    stamp = to_store(now)
+    cur = conn.execute(
+        "INSERT INTO messages (key, kind, practice, phone, recipient, sender, text, parts, encoding, "
+        "send_at, state, reason, created_at, updated_at, run) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new_key(),
+            p.kind,
+            p.practice,
+            p.phone.raw,
+            p.to,
+            p.sender,
+            p.text,
+            p.parts,
+            p.encoding,
+            to_store(p.send_at),
+            state,
+            p.reason,
+            stamp,
+            stamp,
+            run,
+        ),
+    )
+    message_id = int(cur.lastrowid or 0)
+    conn.executemany(
+        "INSERT INTO message_appointments (message, appointment, start, kind) VALUES (?, ?, ?, ?)",
+        [(message_id, vid, start, p.kind) for vid, start in p.starts.items()],
+    )
+    p.message_id = message_id
+    return message_id
+
+
+def _tell(conn: sqlite3.Connection, p: Planned) -> bool:
+    """Compare-and-set a notice's appointment to "told"; False if it changed meanwhile."""
+    visit = p.visits[0]
+    told_status, told_start, status, start = snapshot(visit)
+    cur = conn.execute(
+        "UPDATE appointments SET told_status = status, told_start = start WHERE id = ? "
+        "AND told_status IS ? AND told_start IS ? AND status = ? AND start = ?",
+        (visit.id, told_status, told_start, status, start),
+    )
+    return cur.rowcount == 1
+
+
+def close_quietly(store: Store, visits: list[Any]) -> None:
+    """Changes that owe no notice: mark them told without a message."""
+    with store.tx() as conn:
+        for visit in visits:
+            conn.execute(
+                "UPDATE appointments SET told_status = status, told_start = start WHERE id = ? "
+                "AND told_status IS ? AND told_start IS ? AND status = ? AND start = ?",
+                (visit.id, *snapshot(visit)),
+            )
+
+
+def record(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
+    """Store a skipped/held/expired outcome; True if it is new (not already recorded)."""
+    try:
+        with store.tx() as conn:
+            old = _soft_rows(conn, p)
+            if (
+                len(old) == 1
+                and old[0][1:4] == (p.status, p.reason, p.to)
+                and _same_members(conn, old[0][0], p)
+            ):
+                p.message_id = old[0][0]
+                return False
+            if p.kind != "reminder" and p.status != "held" and not _tell(conn, p):
+                return False
+            conn.executemany("DELETE FROM messages WHERE id = ?", [(row[0],) for row in old])
+            _insert(conn, p, p.status, now, run)
+            return True
+    except sqlite3.IntegrityError:
+        return False  # another run attempted these visits meanwhile
+
+
+def claim(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
+    """Commit ``p`` as ``sending``; False if it was claimed or changed elsewhere."""
+    try:
+        with store.tx() as conn:
+            if p.kind != "reminder" and not _tell(conn, p):
+                return False
+            conn.executemany("DELETE FROM messages WHERE id = ?", [(row[0],) for row in _soft_rows(conn, p)])
+            _insert(conn, p, "sending", now, run)
+            return True
+    except sqlite3.IntegrityError:
+        return False
+
+
+def as_sms(store: Store, message_id: int) -> Sms:
+    row = store.conn.execute(
+        "SELECT key, recipient, sender, text, parts, kind FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    ext_ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT a.ext_id FROM message_appointments ma JOIN appointments a ON a.id = ma.appointment "
+            "WHERE ma.message = ? ORDER BY ma.start",
+            (message_id,),
+        )
+    ]
+    return Sms(row[0], row[1], row[2], row[3], row[4], row[5], ext_ids)
+
+
+def finish(store: Store, message_id: int, result: Result, now: datetime, attempts: int) -> str:
+    """Write the gateway's answer; returns the new state."""
+    state, reason = {
+        Outcome.ACCEPTED: ("sent", None),
+        Outcome.REJECTED: ("failed", result.reason or "rejected by the gateway"),
+        Outcome.UNKNOWN: ("unknown", result.reason or "outcome unknown"),
+        Outcome.TRANSIENT: ("held", GATEWAY_UNAVAILABLE),
+    }[result.outcome]
+    stamp = to_store(now)
+    with store.tx() as conn:
+        conn.execute(
+            "UPDATE messages SET state = ?, reason = ?, gateway_id = coalesce(?, gateway_id), "
+            "parts = coalesce(?, parts), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
+            "attempts = attempts + ?, updated_at = ? WHERE id = ?",
+            (
+                state,
+                reason,
+                result.gateway_id,
+                result.parts,
+                state,
+                stamp,
+                attempts,
+                stamp,
+                message_id,
+            ),
+        )
+    return state
+
+
+def orphans(store: Store) -> list[int]:
+    """Messages a dead run left in ``sending`` (call only while holding the run lock)."""
+    return [r[0] for r in store.conn.execute("SELECT id FROM messages WHERE state = 'sending' ORDER BY id")]

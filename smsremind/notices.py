@@ -1,0 +1,111 @@
+"""Notices on booking, move and cancellation (SPEC §5): pure decisions + planning.
+
+Import records, per appointment, its current (status, start) and leaves the
+patient's last known state ("told") alone; a notice is due whenever the two
+differ.  Comparing only the latest state with what the patient was told
+gives SPEC §5's "only the latest state counts" for free: two moves give one
+reschedule with the final time; booked-then-cancelled gives nothing.
+
+``told_status`` NULL means a booking made after the baseline that nobody
+confirmed yet; ``told_start`` then holds the start it was booked at, which
+is what the patient knows when confirmations are off.
+
+Once handled (sent, skipped, dropped or not wanted), ``told`` is set to the
+current state in the same transaction that records the message, so a notice
+is decided exactly once even with overlapping runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from smsremind.clock import from_store
+from smsremind.config import Notify
+from smsremind.messages import (
+    APPOINTMENT_PASSED,
+    Planned,
+    Visit,
+    in_window,
+    load_visits,
+    next_window_opening,
+    phone_of,
+)
+from smsremind.planner import PlanContext, apply_phone_rules
+from smsremind.store import Store
+
+UNTOLD = "told_status IS NOT status OR told_start IS NOT start"
+
+
+def decide(
+    told_status: str | None, told_start: str | None, status: str, start: str, notify: Notify
+) -> tuple[str, str] | None:
+    """(kind, start the text names) of the notice owed, or None when nothing is owed."""
+    if told_status is None:
+        if status == "cancelled":
+            return None  # booked and cancelled before anyone was told: say nothing
+        if notify.confirmation:
+            return "confirmation", start
+        told_status = "scheduled"  # the patient knows the booking they made
+    if told_status == "scheduled":
+        if status == "cancelled":
+            return ("cancellation", told_start or start) if notify.cancellation else None
+        if start != told_start:
+            return ("reschedule", start) if notify.reschedule else None
+        return None
+    if status == "scheduled":  # restored after the patient was told it was cancelled
+        if notify.confirmation:
+            return "confirmation", start
+        return ("reschedule", start) if notify.reschedule else None
+    return None
+
+
+def snapshot(visit: Visit) -> tuple[str | None, str | None, str, str]:
+    """The four values a claim compares to be sure nothing changed since planning."""
+    return visit.told_status, visit.told_start_key, visit.status, visit.start_key
+
+
+def untold(store: Store, ctx: PlanContext) -> list[Visit]:
+    return load_visits(store, ctx.tz, f"{UNTOLD} ORDER BY changed_at, id")
+
+
+def notice_outcomes(store: Store, ctx: PlanContext) -> tuple[list[Planned], list[Visit]]:
+    """(notices to send or record, visits whose change needs no notice)."""
+    out, quiet = [], []
+    for visit in untold(store, ctx):
+        decision = decide(
+            visit.told_status, visit.told_start_key, visit.status, visit.start_key, ctx.cfg.notify
+        )
+        if decision is None:
+            quiet.append(visit)
+            continue
+        out.append(plan_notice(visit, *decision, ctx))
+    return out, quiet
+
+
+def plan_notice(visit: Visit, kind: str, about_key: str, ctx: PlanContext) -> Planned:
+    about = from_store(about_key, ctx.tz)
+    window = ctx.cfg.reminders.window
+    send_at = next_window_opening(visit.changed_at, window, ctx.tz)
+    if send_at < ctx.now and not in_window(ctx.now, window):
+        send_at = next_window_opening(ctx.now, window, ctx.tz)
+    status, reason = notice_status(send_at, about, ctx)
+    phone = phone_of(visit.phone, ctx.cfg)
+    status, reason = apply_phone_rules(phone, status, reason, ctx)
+    planned = Planned(
+        kind, visit.practice, phone, [visit], send_at, status, reason, starts={visit.id: about_key}
+    )
+    ctx.composer.compose(planned, visit, about)
+    return planned
+
+
+def notice_status(send_at: datetime, about: datetime, ctx: PlanContext) -> tuple[str, str | None]:
+    """Held for the window (not the weekend rule); dropped once the visit has passed."""
+    if about <= max(ctx.now, send_at):
+        return "expired", APPOINTMENT_PASSED
+    if send_at <= ctx.now and in_window(ctx.now, ctx.cfg.reminders.window):
+        return "due", None
+    return "planned", None
+
+
+def notices_planned(store: Store, ctx: PlanContext) -> list[Planned]:
+    return notice_outcomes(store, ctx)[0]

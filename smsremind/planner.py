@@ -1,0 +1,217 @@
+"""Which reminders go out when: store snapshot + rules + now -> planned messages.
+
+Reading is bounded by the days asked about, not by the calendar: for a send
+day D only visits on the dates whose reminder can fall on D are read (see
+:func:`smsremind.schedule.candidate_visit_days`), through the index on
+``appointments.start``.  So `run` and `preview` cost grows with the number
+of messages due, not with the size of the calendar (SPEC §10).
+
+Grouping (SPEC §2, X2/X7): visits of one practice, one phone (E.164) and one
+date share one SMS naming the earliest of them, sent at the earliest send
+time.  A visit whose group already had a reminder *go out* for an earlier,
+still-scheduled visit is ``covered``; an earlier visit added later gets its
+own reminder.  Visits with a reminder attempt for their current start are
+never planned again (SPEC §2.6, §4).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from smsremind import schedule
+from smsremind.clock import day_bounds_store, day_start
+from smsremind.config import Config
+from smsremind.messages import (
+    ATTEMPTED,
+    COVERED,
+    OPTED_OUT,
+    SEND_DAY_PASSED,
+    Composer,
+    Planned,
+    TextSource,
+    Visit,
+    aware_lenient,
+    in_window,
+    load_visits,
+    phone_of,
+    stored_between,
+)
+from smsremind.phones import Phone
+from smsremind.store import Store
+
+_WENT_OUT = ("sending", "sent", "unknown")
+
+
+@dataclass
+class PlanContext:
+    cfg: Config
+    now: datetime
+    rules: schedule.Rules
+    calendar: schedule.Calendar
+    composer: Composer
+    optouts: set[str]
+
+    @classmethod
+    def build(
+        cls, store: Store, cfg: Config, now: datetime, text_for: TextSource | None = None
+    ) -> PlanContext:
+        r = cfg.reminders
+        rules = schedule.Rules(r.mode, r.hours_before, r.days_before, r.at, r.window, r.skip_weekends)
+        calendar = schedule.Calendar(r.skip_weekends, schedule.holiday_lookup(r.holidays))
+        optouts = {row[0] for row in store.conn.execute("SELECT phone FROM optouts")}
+        return cls(cfg, now, rules, calendar, Composer(cfg, text_for), optouts)
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.cfg.timezone
+
+    def explain(self, visit: Visit) -> schedule.Reminder:
+        return schedule.reminder_time(_wall(visit.start), _wall(visit.booked_at), self.rules, self.calendar)
+
+
+def _wall(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
+
+
+def _spans(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days -> contiguous [first, last] spans, for range scans on the start index."""
+    spans: list[tuple[date, date]] = []
+    for day in days:
+        if spans and spans[-1][1] + timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def _in_spans(column: str, spans: list[tuple[str, str]]) -> str:
+    return " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in spans)
+
+
+def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Visit], dict[int, str]]:
+    """Scheduled visits on ``days`` and, per visit, the state of its reminder attempt."""
+    if not days:
+        return [], {}
+    spans = [day_bounds_store(a, b, ctx.tz) for a, b in _spans(sorted(set(days)))]
+    params = [x for span in spans for x in span]
+    visits = load_visits(store, ctx.tz, f"status = 'scheduled' AND ({_in_spans('start', spans)})", params)
+    where = _in_spans("a.start", spans)
+    attempted = {
+        row[0]: row[1]
+        for row in store.conn.execute(
+            f"SELECT a.id, m.state FROM appointments a "
+            f"JOIN message_appointments ma ON ma.appointment = a.id AND ma.start = a.start "
+            f"AND ma.kind = 'reminder' JOIN messages m ON m.id = ma.message "
+            f"WHERE a.status = 'scheduled' AND ({where}) AND m.state IN "
+            f"({','.join(repr(s) for s in ATTEMPTED)})",
+            params,
+        )
+    }
+    return visits, attempted
+
+
+def reminders_for(store: Store, ctx: PlanContext, send_days: list[date]) -> list[Planned]:
+    """Reminder outcomes (planned, due, skipped, expired) whose send day is in ``send_days``."""
+    wanted = set(send_days)
+    visit_days = {d for s in wanted for d in schedule.candidate_visit_days(s, ctx.rules, ctx.calendar)}
+    visits, attempted = visits_on(store, ctx, sorted(visit_days))
+    groups: dict[tuple[str, str, date], list[Visit]] = defaultdict(list)
+    for visit in visits:
+        groups[(visit.practice, phone_of(visit.phone, ctx.cfg).key, visit.start.date())].append(visit)
+    out: list[Planned] = []
+    for members in groups.values():
+        out.extend(p for p in group_outcomes(members, attempted, ctx) if p.send_at.date() in wanted)
+    return out
+
+
+def group_outcomes(members: list[Visit], attempted: dict[int, str], ctx: PlanContext) -> list[Planned]:
+    members = sorted(members, key=lambda v: (v.start, v.ext_id))
+    went_out = [v for v in members if attempted.get(v.id) in _WENT_OUT]
+    out: list[Planned] = []
+    eligible: list[tuple[Visit, datetime]] = []
+    for visit in members:
+        if visit.id in attempted:
+            continue
+        r = ctx.explain(visit)
+        when = aware_lenient(r.send_at or r.planned or _wall(visit.start), ctx.tz)
+        if any(w.start < visit.start for w in went_out):
+            out.append(_single(visit, when, "skipped", COVERED, ctx))
+        elif r.reason:
+            out.append(_single(visit, when, "skipped", r.reason, ctx))
+        else:
+            eligible.append((visit, when))
+    if eligible:
+        visits = [v for v, _ in eligible]
+        send_at = min(when for _, when in eligible)
+        status, reason = reminder_status(visits[0], send_at, ctx)
+        out.append(_message(visits, send_at, status, reason, ctx))
+    return out
+
+
+def reminder_status(named: Visit, send_at: datetime, ctx: PlanContext) -> tuple[str, str | None]:
+    """SPEC §2 run rule: due when T <= now, now in the window, on T's date, before the visit."""
+    now = ctx.now
+    if send_at.date() < now.date():
+        return "expired", SEND_DAY_PASSED
+    if (
+        send_at <= now
+        and send_at.date() == now.date()
+        and in_window(now, ctx.cfg.reminders.window)
+        and now < named.start
+    ):
+        return "due", None
+    return "planned", None
+
+
+def _single(visit: Visit, when: datetime, status: str, reason: str, ctx: PlanContext) -> Planned:
+    return _message([visit], when, status, reason, ctx)
+
+
+def _message(
+    visits: list[Visit], send_at: datetime, status: str, reason: str | None, ctx: PlanContext
+) -> Planned:
+    named = visits[0]
+    phone = phone_of(named.phone, ctx.cfg)
+    status, reason = apply_phone_rules(phone, status, reason, ctx)
+    planned = Planned("reminder", named.practice, phone, visits, send_at, status, reason)
+    ctx.composer.compose(planned, named, named.start)
+    return planned
+
+
+def apply_phone_rules(
+    phone: Phone, status: str, reason: str | None, ctx: PlanContext
+) -> tuple[str, str | None]:
+    """SPEC §3: an unusable or opted-out number turns a would-be message into a skip."""
+    if status in ("skipped", "expired"):
+        return status, reason
+    if phone.problem:
+        return "skipped", phone.problem
+    if phone.e164 in ctx.optouts:
+        return "skipped", OPTED_OUT
+    return status, reason
+
+
+# --- days as a whole: what preview shows and what run acts on
+
+
+def day_plan(
+    store: Store,
+    ctx: PlanContext,
+    day: date,
+    notices: Callable[[Store, PlanContext], list[Planned]] | None = None,
+) -> list[Planned]:
+    """Everything for ``day``: fresh outcomes plus stored messages they do not supersede."""
+    fresh = reminders_for(store, ctx, [day])
+    if notices:
+        fresh += [p for p in notices(store, ctx) if p.send_at.date() == day]
+    covered = {(p.kind == "reminder", vid) for p in fresh for vid in p.starts}
+    first, end = day_start(day, ctx.tz), day_start(day + timedelta(days=1), ctx.tz)
+    stored = [
+        s
+        for s in stored_between(store, ctx.tz, first, end)
+        if s.status in ATTEMPTED or not any((s.kind == "reminder", vid) in covered for vid in s.starts)
+    ]
+    return sorted(fresh + stored, key=lambda p: (p.send_at, p.practice, p.to, p.kind))

@@ -1,0 +1,209 @@
+"""One `smsremind run`: lock, recover, plan, record, claim, send (SPEC §2, §4, §5).
+
+Order matters for exactly-once:
+
+1. take the run lock; an overlapping cron start finds it taken and leaves;
+2. resolve messages a killed run left in ``sending`` (resend with the same
+   idempotency key where the gateway has one, else ``unknown``);
+3. plan from the store as it is now: reminders for today, expiries for the
+   days since the last run, notices;
+4. record skipped/expired outcomes; claim each due message (commit as
+   ``sending``), then call the gateway and record its answer.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from smsremind import journal, notices, planner
+from smsremind.clock import from_store, to_store
+from smsremind.config import Config
+from smsremind.errors import ExitCode, SmsRemindError
+from smsremind.gateways.base import Gateway, Outcome, Result
+from smsremind.messages import Planned, TextSource, Visit, load_stored
+from smsremind.sender import deliver
+from smsremind.store import Store
+
+# Expiry looks back at most this far (a cron outage longer than that is
+# reported by `status`, not replayed message by message).
+_LOOKBACK_DAYS = 35
+COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
+
+
+@dataclass
+class RunReport:
+    now: datetime
+    sent: int = 0
+    failed: int = 0
+    held: int = 0
+    skipped: int = 0
+    expired: int = 0
+    unknown: int = 0
+    messages: list[Planned] = field(default_factory=list)
+    busy: bool = False
+    disabled: bool = False
+    dry_run: bool = False
+    recovered: int = 0
+
+    def add(self, planned: Planned) -> None:
+        if planned.status in COUNTS:
+            setattr(self, planned.status, getattr(self, planned.status) + 1)
+        self.messages.append(planned)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.failed or self.unknown else ExitCode.OK
+
+    def as_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {k: getattr(self, k) for k in COUNTS}
+        doc["messages"] = [m.as_json() for m in self.messages]
+        if self.dry_run:
+            doc["dry_run"] = True
+        return doc
+
+
+@dataclass
+class Plan:
+    outcomes: list[Planned]  # reminders and notices, any status
+    quiet: list[Visit]  # changes that owe no notice
+
+
+def plan(store: Store, ctx: planner.PlanContext, since: date) -> Plan:
+    """All a run at ctx.now acts on: expiries since ``since``, today's reminders, notices."""
+    today = ctx.now.date()
+    days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
+    outcomes = planner.reminders_for(store, ctx, days)
+    owed, quiet = notices.notice_outcomes(store, ctx)
+    outcomes = sorted(outcomes + owed, key=lambda p: (p.send_at, p.practice, p.to))
+    return Plan(outcomes, quiet)
+
+
+def since_last_run(store: Store, cfg: Config, now: datetime) -> date:
+    """First day whose reminders this run must settle: the last run's day (or today)."""
+    last = store.scalar("SELECT max(now) FROM runs WHERE now <= ?", (to_store(now),))
+    if not last:
+        return now.date()
+    floor = now.date() - timedelta(days=_LOOKBACK_DAYS)
+    return max(from_store(last, cfg.timezone).date(), floor)
+
+
+def run(
+    store: Store,
+    cfg: Config,
+    gateway: Gateway,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    text_for: TextSource | None = None,
+) -> RunReport:
+    if dry_run:
+        return _dry_run(store, cfg, now, text_for)
+    if not cfg.enabled:
+        return RunReport(now, disabled=True)
+    with store.run_lock() as got:
+        if not got:
+            return RunReport(now, busy=True)
+        report = RunReport(now)
+        since = since_last_run(store, cfg, now)
+        run_id = _start(store, now)
+        try:
+            _recover(store, gateway, now, report)
+            ctx = planner.PlanContext.build(store, cfg, now, text_for)
+            _act(store, gateway, ctx, plan(store, ctx, since), run_id, report)
+        except BaseException as exc:
+            _finish(store, run_id, report, "error", str(exc) or type(exc).__name__)
+            raise
+        _finish(store, run_id, report, "partial" if report.exit_code else "ok", None)
+        return report
+
+
+def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | None) -> RunReport:
+    """What a run would do, writing nothing: due messages are listed as planned."""
+    report = RunReport(now, dry_run=True)
+    ctx = planner.PlanContext.build(store, cfg, now, text_for)
+    for p in plan(store, ctx, since_last_run(store, cfg, now)).outcomes:
+        if p.status == "due":
+            report.messages.append(p)
+        elif p.status != "planned":
+            report.add(p)
+    return report
+
+
+def _act(
+    store: Store,
+    gateway: Gateway,
+    ctx: planner.PlanContext,
+    todo: Plan,
+    run_id: int,
+    report: RunReport,
+) -> None:
+    if todo.quiet:
+        journal.close_quietly(store, todo.quiet)
+    for p in todo.outcomes:
+        if p.status in ("skipped", "expired") and journal.record(store, p, ctx.now, run_id):
+            report.add(p)
+        elif p.status == "due" and journal.claim(store, p, ctx.now, run_id):
+            _send(store, gateway, p, ctx.now, report)
+
+
+def _send(
+    store: Store,
+    gateway: Gateway,
+    p: Planned,
+    now: datetime,
+    report: RunReport,
+    resend: bool = False,
+) -> None:
+    assert p.message_id is not None
+    try:
+        delivery = deliver(gateway, journal.as_sms(store, p.message_id), now, resend=resend)
+    except SmsRemindError:
+        # The gateway refused to work at all: the message certainly did not go out.
+        journal.finish(store, p.message_id, Result(Outcome.TRANSIENT), now, 1)
+        raise
+    p.status = journal.finish(store, p.message_id, delivery.result, now, delivery.attempts)
+    p.reason = None if p.status == "sent" else (delivery.result.reason or journal.GATEWAY_UNAVAILABLE)
+    if delivery.result.parts:
+        p.parts = delivery.result.parts
+    report.add(p)
+
+
+def _recover(store: Store, gateway: Gateway, now: datetime, report: RunReport) -> None:
+    """Resolve messages a killed run left in ``sending``."""
+    for message_id in journal.orphans(store):
+        [p] = load_stored(store, now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
+        report.recovered += 1
+        if gateway.idempotent:
+            _send(store, gateway, p, now, report, resend=True)
+        else:
+            reason = "interrupted while sending; not resent (the gateway has no idempotency key)"
+            p.status = journal.finish(store, message_id, Result(Outcome.UNKNOWN, reason=reason), now, 0)
+            p.reason = reason
+            report.add(p)
+
+
+def _start(store: Store, now: datetime) -> int:
+    with store.tx() as conn:
+        cur = conn.execute(
+            "INSERT INTO runs (pid, started_at, now) VALUES (?, ?, ?)",
+            (os.getpid(), to_store(datetime.now(UTC)), to_store(now)),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def _finish(store: Store, run_id: int, report: RunReport, outcome: str, error: str | None) -> None:
+    with store.tx() as conn:
+        conn.execute(
+            f"UPDATE runs SET finished_at = ?, outcome = ?, error = ?, "
+            f"{', '.join(f'{k} = ?' for k in COUNTS)} WHERE id = ?",
+            (
+                to_store(datetime.now(UTC)),
+                outcome,
+                error,
+                *(getattr(report, k) for k in COUNTS),
+                run_id,
+            ),
+        )
