@@ -109,4 +109,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        "002_booked_index",
+        """
+        -- run looks at visits booked since the previous run (booked-too-late reporting)
+        CREATE INDEX appointments_by_booked ON appointments (booked_at);
+        """,
+    ),
 ]

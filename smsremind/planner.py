@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from smsremind import schedule
-from smsremind.clock import day_bounds_store, day_start
+from smsremind.clock import day_bounds_store, day_start, to_store
 from smsremind.config import Config
 from smsremind.messages import (
     ATTEMPTED,
@@ -192,6 +192,28 @@ def apply_phone_rules(
     if phone.e164 in ctx.optouts:
         return "skipped", OPTED_OUT
     return status, reason
+
+
+def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Planned]:
+    """Visits booked or moved after ``since`` whose reminder day had already passed.
+
+    Their would-be send day lies before the booking, so no day-based plan of
+    a later run looks at it; `run` uses this to report them once.
+    """
+    horizon = ctx.now + timedelta(days=ctx.rules.lead_days + 32)
+    visits = load_visits(
+        store,
+        ctx.tz,
+        "status = 'scheduled' AND booked_at > ? AND start > ? AND start < ?",
+        (to_store(since), to_store(since), to_store(horizon)),
+    )
+    out = []
+    for visit in visits:
+        r = ctx.explain(visit)
+        if r.reason == schedule.BOOKED_TOO_LATE and r.planned is not None:
+            when = aware_lenient(r.planned, ctx.tz)
+            out.append(_single(visit, when, "skipped", r.reason, ctx))
+    return out
 
 
 # --- days as a whole: what preview shows and what run acts on

@@ -14,12 +14,14 @@ Order matters for exactly-once:
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from smsremind import journal, notices, planner
-from smsremind.clock import from_store, to_store
+from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.gateways.base import Gateway, Outcome, Result
@@ -71,23 +73,25 @@ class Plan:
     quiet: list[Visit]  # changes that owe no notice
 
 
-def plan(store: Store, ctx: planner.PlanContext, since: date) -> Plan:
-    """All a run at ctx.now acts on: expiries since ``since``, today's reminders, notices."""
+def plan(store: Store, ctx: planner.PlanContext, since: datetime) -> Plan:
+    """All a run at ctx.now acts on: expiries and late bookings since ``since``, today, notices."""
     today = ctx.now.date()
-    days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
+    days = [since.date() + timedelta(days=i) for i in range((today - since.date()).days + 1)]
     outcomes = planner.reminders_for(store, ctx, days)
+    seen = {vid for p in outcomes for vid in p.starts}
+    outcomes += [p for p in planner.late_bookings(store, ctx, since) if not seen & p.starts.keys()]
     owed, quiet = notices.notice_outcomes(store, ctx)
     outcomes = sorted(outcomes + owed, key=lambda p: (p.send_at, p.practice, p.to))
     return Plan(outcomes, quiet)
 
 
-def since_last_run(store: Store, cfg: Config, now: datetime) -> date:
-    """First day whose reminders this run must settle: the last run's day (or today)."""
+def since_last_run(store: Store, cfg: Config, now: datetime) -> datetime:
+    """Where this run takes over: the previous run's now (or the start of today)."""
     last = store.scalar("SELECT max(now) FROM runs WHERE now <= ?", (to_store(now),))
+    floor = day_start(now.date() - timedelta(days=_LOOKBACK_DAYS), cfg.timezone)
     if not last:
-        return now.date()
-    floor = now.date() - timedelta(days=_LOOKBACK_DAYS)
-    return max(from_store(last, cfg.timezone).date(), floor)
+        return day_start(now.date(), cfg.timezone)
+    return max(from_store(last, cfg.timezone), floor)
 
 
 def run(
@@ -98,6 +102,7 @@ def run(
     *,
     dry_run: bool = False,
     text_for: TextSource | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> RunReport:
     if dry_run:
         return _dry_run(store, cfg, now, text_for)
@@ -110,9 +115,10 @@ def run(
         since = since_last_run(store, cfg, now)
         run_id = _start(store, now)
         try:
-            _recover(store, gateway, now, report)
+            send = _Sender(store, gateway, now, report, sleep)
+            _recover(store, send)
             ctx = planner.PlanContext.build(store, cfg, now, text_for)
-            _act(store, gateway, ctx, plan(store, ctx, since), run_id, report)
+            _act(store, send, ctx, plan(store, ctx, since), run_id)
         except BaseException as exc:
             _finish(store, run_id, report, "error", str(exc) or type(exc).__name__)
             raise
@@ -132,57 +138,52 @@ def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | No
     return report
 
 
-def _act(
-    store: Store,
-    gateway: Gateway,
-    ctx: planner.PlanContext,
-    todo: Plan,
-    run_id: int,
-    report: RunReport,
-) -> None:
+class _Sender:
+    """Hands claimed messages to the gateway and records each answer in the report."""
+
+    def __init__(
+        self, store: Store, gateway: Gateway, now: datetime, report: RunReport, sleep: Callable[[float], None]
+    ):
+        self.store, self.gateway, self.now, self.report, self.sleep = store, gateway, now, report, sleep
+
+    def __call__(self, p: Planned, resend: bool = False) -> None:
+        assert p.message_id is not None
+        sms = journal.as_sms(self.store, p.message_id)
+        try:
+            delivery = deliver(self.gateway, sms, self.now, resend=resend, sleep=self.sleep)
+        except SmsRemindError:
+            # The gateway refused to work at all: the message certainly did not go out.
+            journal.finish(self.store, p.message_id, Result(Outcome.TRANSIENT), self.now, 1)
+            raise
+        p.status = journal.finish(self.store, p.message_id, delivery.result, self.now, delivery.attempts)
+        p.reason = None if p.status == "sent" else (delivery.result.reason or journal.GATEWAY_UNAVAILABLE)
+        if delivery.result.parts:
+            p.parts = delivery.result.parts
+        self.report.add(p)
+
+
+def _act(store: Store, send: _Sender, ctx: planner.PlanContext, todo: Plan, run_id: int) -> None:
     if todo.quiet:
         journal.close_quietly(store, todo.quiet)
     for p in todo.outcomes:
         if p.status in ("skipped", "expired") and journal.record(store, p, ctx.now, run_id):
-            report.add(p)
+            send.report.add(p)
         elif p.status == "due" and journal.claim(store, p, ctx.now, run_id):
-            _send(store, gateway, p, ctx.now, report)
+            send(p)
 
 
-def _send(
-    store: Store,
-    gateway: Gateway,
-    p: Planned,
-    now: datetime,
-    report: RunReport,
-    resend: bool = False,
-) -> None:
-    assert p.message_id is not None
-    try:
-        delivery = deliver(gateway, journal.as_sms(store, p.message_id), now, resend=resend)
-    except SmsRemindError:
-        # The gateway refused to work at all: the message certainly did not go out.
-        journal.finish(store, p.message_id, Result(Outcome.TRANSIENT), now, 1)
-        raise
-    p.status = journal.finish(store, p.message_id, delivery.result, now, delivery.attempts)
-    p.reason = None if p.status == "sent" else (delivery.result.reason or journal.GATEWAY_UNAVAILABLE)
-    if delivery.result.parts:
-        p.parts = delivery.result.parts
-    report.add(p)
-
-
-def _recover(store: Store, gateway: Gateway, now: datetime, report: RunReport) -> None:
-    """Resolve messages a killed run left in ``sending``."""
+def _recover(store: Store, send: _Sender) -> None:
+    """Resolve messages a killed run left in ``sending`` (we hold the run lock)."""
     for message_id in journal.orphans(store):
-        [p] = load_stored(store, now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
-        report.recovered += 1
-        if gateway.idempotent:
-            _send(store, gateway, p, now, report, resend=True)
+        [p] = load_stored(store, send.now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
+        send.report.recovered += 1
+        if send.gateway.idempotent:
+            send(p, resend=True)
         else:
             reason = "interrupted while sending; not resent (the gateway has no idempotency key)"
-            p.status = journal.finish(store, message_id, Result(Outcome.UNKNOWN, reason=reason), now, 0)
+            p.status = journal.finish(store, message_id, Result(Outcome.UNKNOWN, reason=reason), send.now, 0)
             p.reason = reason
-            report.add(p)
+            send.report.add(p)
 
 
 def _start(store: Store, now: datetime) -> int:

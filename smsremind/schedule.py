@@ -21,7 +21,8 @@ Steps, in SPEC order:
    the nearest earlier one; the clock time is kept;
 4. T must be on a day strictly before S's date (else ``no-send-day``);
 5. T's date before B's date -> ``booked-too-late``; T earlier on B's own
-   date -> due at once (at B).
+   date -> due at once (at B), unless B is after the window has closed that
+   day: the reminder could not go out any more, so ``booked-too-late`` too.
 """
 
 from __future__ import annotations
@@ -172,6 +173,9 @@ def reminder_time(start: datetime, booked: datetime, rules: Rules, cal: Calendar
     steps.append(Step("visit-day", f"{moved:%Y-%m-%d} is before the visit day {start:%Y-%m-%d}"))
     if moved.date() < booked.date():
         steps.append(Step("booking", f"booked {_fmt(booked)}: the reminder day had already passed"))
+        return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
+    if moved < booked and booked.time() > rules.window[1]:
+        steps.append(Step("booking", f"booked {_fmt(booked)}, after the window closed that day"))
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked:
         steps.append(Step("booking", f"booked {_fmt(booked)}, after {moved:%H:%M}: due at once"))

@@ -65,8 +65,9 @@ DEFAULTS: dict[tuple[str, str], str] = {
     ): "{practice}: your appointment on {weekday}, {date} at {time} is cancelled.",
 }
 
-# CLDR formats per language: pl "24.11.2026", cs "24. 11. 2026", en "24 Nov 2026".
-_DATE_FORMAT = {"pl": ("short", "pl"), "cs": ("medium", "cs"), "en": ("medium", "en_GB")}
+# Date formats per language: pl "03.12.2026" (CLDR short is "3.12.2026"; the zero-padded
+# form is what Polish practices print), cs CLDR medium "3. 12. 2026", en "3 Dec 2026".
+_DATE_FORMAT = {"pl": ("dd.MM.yyyy", "pl"), "cs": ("medium", "cs"), "en": ("medium", "en_GB")}
 
 
 class TemplateError(InvalidInputError):

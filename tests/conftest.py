@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "appointments.csv"
 
@@ -30,6 +29,10 @@ def write_config(folder: Path, extra: str = "", enabled: bool = True) -> Path:
     head = f"enabled = {'true' if enabled else 'false'}\n"
     path.write_text(head + extra, encoding="utf-8")
     path.chmod(0o600)
+    from smsremind.config import load
+    from smsremind.store import Store
+
+    Store(load(path).database, create=True).close()  # what `smsremind init` does
     return path
 
 

@@ -112,6 +112,7 @@ CASES = [
         "2026-11-30 08:00",
         "2026-11-30 10:00",
     ),
+    ("X5-booked-after-window-on-T-day", {}, "", "2026-12-01 10:00", "2026-11-30 20:30", BOOKED_TOO_LATE),
     ("X1-moved-to-today", {}, "", "2026-11-30 16:00", "2026-11-30 08:00", BOOKED_TOO_LATE),
     (
         "X1-moved-to-tomorrow-after-reminder-time",

@@ -11,12 +11,14 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -27,7 +29,8 @@ from smsremind.messages import Planned
 from smsremind.phones import mask
 from smsremind.store import Store
 
-out = Console(soft_wrap=True)
+# Not a terminal (cron mail, a pipe): rich would assume 80 columns and squash the tables.
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("smsremind")
 
@@ -138,24 +141,25 @@ STATUS_STYLE = {
 
 def messages_table(messages: list[Planned], title: str | None = None) -> Table:
     """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
-    for name in ("Send at", "Kind", "To", "Visits", "Status", "Parts"):
-        table.add_column(name, no_wrap=name in ("Send at", "To", "Parts"))
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     multi = len({m.practice for m in messages}) > 1
+    names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
+    for name in names:
+        table.add_column(name, no_wrap=name in ("#", "Send at", "Kind", "To", "Parts"))
     for n, m in enumerate(messages, 1):
         status = "planned" if m.status == "due" else m.status
         shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + (f" ({m.reason})" if m.reason else "")
-        visits = ", ".join(m.appointment_ids) + (f"\n[dim]{m.practice}[/]" if multi else "")
-        table.add_row(
+        cells = [
             str(n),
             clock.fmt_local(m.send_at),
             m.kind,
             mask(m.to),
-            visits,
+            *([m.practice] if multi else []),
+            ", ".join(m.appointment_ids),
             shown,
             f"{m.parts} {m.encoding}",
-        )
+        ]
+        table.add_row(*cells)
     return table
 
 
