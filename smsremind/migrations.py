@@ -25,9 +25,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             moved_at TEXT,
             cancelled_at TEXT,
             told_status TEXT,                  -- what the patient was last told (notices)
-            told_start TEXT,
-            UNIQUE (practice, ext_id)
+            told_start TEXT
         );
+        -- A named index, not a table constraint, so a bulk import into an empty table
+        -- can build it once at the end (see smsremind.sync).
+        CREATE UNIQUE INDEX appointments_key ON appointments (practice, ext_id);
         CREATE INDEX appointments_by_start ON appointments (start);
         CREATE INDEX appointments_untold ON appointments (changed_at)
             WHERE told_status IS NOT status OR told_start IS NOT start;
@@ -107,13 +109,6 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
 
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """,
-    ),
-    (
-        "002_booked_index",
-        """
-        -- run looks at visits booked since the previous run (booked-too-late reporting)
-        CREATE INDEX appointments_by_booked ON appointments (booked_at);
         """,
     ),
 ]

@@ -201,11 +201,11 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
     a later run looks at it; `run` uses this to report them once.
     """
     horizon = ctx.now + timedelta(days=ctx.rules.lead_days + 32)
-    visits = load_visits(
+    visits = load_visits(  # a bounded range of the start index, filtered on booked_at
         store,
         ctx.tz,
-        "status = 'scheduled' AND booked_at > ? AND start > ? AND start < ?",
-        (to_store(since), to_store(since), to_store(horizon)),
+        "start > ? AND start < ? AND status = 'scheduled' AND booked_at > ?",
+        (to_store(since), to_store(horizon), to_store(since)),
     )
     out = []
     for visit in visits:

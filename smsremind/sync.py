@@ -31,11 +31,12 @@ from smsremind.store import Store
 _CHUNK = 5000
 _MAX_REJECTS_KEPT = 1000
 
-# Parameters: the Row fields after ``line`` (?1-?9), then now (?10).
+# Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
+# so that executemany can take the Row tuples as they come.
 _INSERT_BASELINE = """
 INSERT INTO appointments (practice, ext_id, start, patient, phone, doctor, status, language,
     booked_at, first_seen, changed_at, told_status, told_start)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(?9, ?10), ?10, ?10, ?7, ?3)
+VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, 'NOW'), 'NOW', 'NOW', ?8, ?4)
 """
 
 _STAGE = """
@@ -133,43 +134,60 @@ class _Merge:
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
         self.conn.execute(_STAGE)
         self.seen: dict[int, int] = {}  # hash(practice, id) -> line, to find duplicate ids
+        self.insert = _INSERT_BASELINE.replace("NOW", self.now)
+        self.rebuild = self._drop_indexes_if_empty()
 
-    def add(self, rows: list[Row], report: ImportReport) -> None:
+    def _drop_indexes_if_empty(self) -> list[str]:
+        """Into an empty table, building the secondary indexes once at the end is far cheaper."""
+        if self.conn.execute("SELECT 1 FROM appointments LIMIT 1").fetchone():
+            return []
+        indexes = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments' "
+            "AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in indexes]
+
+    def add(self, rows: list[Row], report: ImportReport, practices: set[str]) -> None:
+        """Insert rows of new practices, stage the others; ``practices`` collects the new ones."""
         fresh: list[Row] = []
         staged: list[Row] = []
+        known, seen = self.known, self.seen
         for row in rows:
-            first = self._duplicate_of(row, fresh, staged)
-            if first is not None:
-                report.reject(Reject(row.line, f"duplicate id {row.ext_id!r} (first on line {first})"))
+            key = (row[1], row[2])
+            h = hash(key)
+            if h in seen and self._duplicate(row, seen[h], fresh, staged):
+                report.reject(Reject(row.line, f"duplicate id {row.ext_id!r} (first on line {seen[h]})"))
                 continue
-            (staged if row.practice in self.known else fresh).append(row)
+            seen.setdefault(h, row[0])
+            if key[0] in known:
+                staged.append(row)
+            else:
+                practices.add(key[0])
+                fresh.append(row)
         if fresh:
-            self.conn.executemany(_INSERT_BASELINE, [(*r[1:], self.now) for r in fresh])
+            self.conn.executemany(self.insert, fresh)
         if staged:
             self.conn.executemany("INSERT INTO incoming VALUES (?,?,?,?,?,?,?,?,?,?)", staged)
         report.new += len(fresh)
 
-    def _duplicate_of(self, row: Row, *pending: list[Row]) -> int | None:
-        """Line of an earlier row with the same practice and id, else None.
+    def _duplicate(self, row: Row, first: int, *pending: list[Row]) -> bool:
+        """Is the row on line ``first`` (same hash) really the same practice and id?
 
-        A 64-bit hash set keeps memory small for million-row files; a hash
+        A set of 64-bit hashes keeps memory small for million-row files; a
         hit is confirmed against the real keys before rejecting anything.
         """
-        h = hash((row.practice, row.ext_id))
-        first = self.seen.get(h)
-        if first is None:
-            self.seen[h] = row.line
-            return None
         for batch in pending:
             for other in batch:
                 if other.line == first:
-                    return first if (other.practice, other.ext_id) == row[1:3] else None
+                    return (other.practice, other.ext_id) == (row.practice, row.ext_id)
         hit = self.conn.execute(
-            "SELECT 1 FROM incoming WHERE line = ? AND practice = ? AND ext_id = ? "
-            "UNION ALL SELECT 1 FROM appointments WHERE practice = ? AND ext_id = ? AND first_seen = ?",
+            "SELECT 1 FROM incoming WHERE line = ? AND practice = ? AND ext_id = ? UNION ALL "
+            "SELECT 1 FROM appointments WHERE practice = ? AND ext_id = ? AND first_seen = ?",
             (first, row.practice, row.ext_id, row.practice, row.ext_id, self.now),
         ).fetchone()
-        return first if hit else None
+        return hit is not None
 
     def merge(self, report: ImportReport) -> None:
         """Apply the staged rows of known practices: events first, then the update."""
@@ -240,7 +258,12 @@ class _Merge:
         )
         report.removed = c.execute("SELECT changes()").fetchone()[0]
 
+    def staged_practices(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT practice FROM incoming")}
+
     def close(self) -> None:
+        for sql in self.rebuild:
+            self.conn.execute(sql)
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
 
 
@@ -260,6 +283,9 @@ def import_rows(
     (``report.committed`` is then False).
     """
     report = ImportReport(prepared.source.name)
+    # An import can simply be run again after a power cut (it is idempotent), so its
+    # one big commit need not wait for fsync; sending keeps synchronous=FULL.
+    store.conn.execute("PRAGMA synchronous = NORMAL")
     try:
         with store.tx():
             _import(store, prepared, now, report, full=full, quiet=quiet, practice=practice)
@@ -269,6 +295,8 @@ def import_rows(
         pass
     else:
         report.committed = True
+    finally:
+        store.conn.execute("PRAGMA synchronous = FULL")
     report.rejects.sort(key=lambda r: r.line)
     return report
 
@@ -289,17 +317,11 @@ def _import(
 ) -> None:
     merge = _Merge(store, now, quiet, prepared.present)
     practices: set[str] = set()
-    chunk: list[Row] = []
-    for item in prepared.rows:
-        if isinstance(item, Reject):
+    for rows, rejects in prepared.batches(_CHUNK):
+        for item in rejects:
             report.reject(item)
-            continue
-        practices.add(item.practice)
-        chunk.append(item)
-        if len(chunk) >= _CHUNK:
-            merge.add(chunk, report)
-            chunk = []
-    merge.add(chunk, report)
+        merge.add(rows, report, practices)
+    practices.update(merge.staged_practices())
     merge.merge(report)
     report.practices = sorted(practices | ({practice} if practice else set()))
     report.baseline = sorted(practices - merge.known)
