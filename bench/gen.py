@@ -43,8 +43,16 @@ def rows(total: int, near: int, today: date, seed: int = 7):
         else:
             day = today + timedelta(days=91 + rng.randrange(700))
         status = "cancelled" if rng.random() < 0.04 else "scheduled"
-        yield (f"{i + 1}", slot(day, rng), f"{rng.choice(FIRST)} {rng.choice(LAST)}", rng.choice(pool),
-               PRACTICES[i % 3] if i >= near else PRACTICES[0], f"dr {rng.choice(LAST)}", status, "pl")
+        yield (
+            f"{i + 1}",
+            slot(day, rng),
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            rng.choice(pool),
+            PRACTICES[i % 3] if i >= near else PRACTICES[0],
+            f"dr {rng.choice(LAST)}",
+            status,
+            "pl",
+        )
 
 
 def main() -> None:

@@ -1,3 +1,5 @@
 from smsremind.cli import main
 
-main()
+# Guarded: the import reader process (multiprocessing "spawn") imports __main__.
+if __name__ == "__main__":
+    main()

@@ -5,35 +5,29 @@ row.  The converter is built once per file with the column positions bound
 as constants, cells are read inline (a helper call per cell costs more than
 the work), and date parsing is cached per distinct text: a calendar repeats
 the same slots endlessly.  Converting a wall time to UTC goes through an
-offset cached per local hour; an hour that contains a DST change falls back
-to the exact check (gap -> error, fold -> first occurrence).
+offset cached per local day; on a day the clocks change, each time gets the
+exact check (gap -> error, fold -> first occurrence).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, NamedTuple
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Final
 
 from smsremind.clock import NonexistentTimeError, aware, parse_wall
 
 STATUSES = {"": "scheduled", "scheduled": "scheduled", "cancelled": "cancelled", "canceled": "cancelled"}
 LANGUAGES = {"pl": "pl", "cs": "cs", "cz": "cs", "en": "en"}
 _CACHE_LIMIT = 200_000
-_new_row = tuple.__new__
 
-
-class Row(NamedTuple):
-    line: int
-    practice: str
-    ext_id: str
-    start: str  # stored UTC text
-    patient: str
-    phone: str
-    doctor: str
-    status: str
-    language: str | None
-    booked_at: str | None
+# A validated row is a plain tuple, not a NamedTuple: batches may cross a process
+# boundary, and pickling a NamedTuple costs three times as much per row.
+# (line, practice, ext_id, start, patient, phone, doctor, status, language, booked_at)
+Row = tuple[int, str, str, str, str, str, str, str, str | None, str | None]
+LINE: Final = 0
+PRACTICE: Final = 1
+EXT_ID: Final = 2
 
 
 class RowError(ValueError):
@@ -41,12 +35,16 @@ class RowError(ValueError):
 
 
 class WallParser:
-    """Local wall-time text -> stored UTC text ``YYYY-MM-DDTHH:MM:SSZ``."""
+    """Local wall-time text -> stored UTC text ``YYYY-MM-DDTHH:MM:SSZ``.
+
+    ``cache`` maps each distinct text to its result (or its RowError), so a
+    converter can look a hit up inline without calling in here.
+    """
 
     def __init__(self, tz: tzinfo):
         self.tz = tz
         self.cache: dict[str, str | RowError] = {}
-        self.hours: dict[tuple[int, int, int, int], timedelta | None] = {}
+        self.days: dict[date, timedelta | None] = {}
 
     def __call__(self, text: str, what: str) -> str:
         hit = self.cache.get(text)
@@ -75,19 +73,19 @@ class WallParser:
             return RowError(f"{what} {exc}")
 
     def _offset(self, wall: datetime) -> timedelta:
-        key = (wall.year, wall.month, wall.day, wall.hour)
-        if key not in self.hours:
-            self.hours[key] = self._hour_offset(wall.replace(minute=0, second=0, microsecond=0))
-        offset = self.hours[key]
-        if offset is None:  # this hour holds a DST change: check the exact time
+        day = wall.date()
+        if day not in self.days:
+            self.days[day] = self._day_offset(day)
+        offset = self.days[day]
+        if offset is None:  # the clocks change this day: check the exact time
             return aware(wall, self.tz).utcoffset() or timedelta()
         return offset
 
-    def _hour_offset(self, hour: datetime) -> timedelta | None:
-        """The UTC offset valid for the whole hour, or None if it changes inside it."""
+    def _day_offset(self, day: date) -> timedelta | None:
+        """The UTC offset valid all day, or None on a day the clocks change."""
         try:
-            first = aware(hour, self.tz).utcoffset()
-            last = aware(hour + timedelta(minutes=59, seconds=59), self.tz).utcoffset()
+            first = aware(datetime.combine(day, time()), self.tz).utcoffset()
+            last = aware(datetime.combine(day, time(23, 59, 59)), self.tz).utcoffset()
         except NonexistentTimeError:
             return None
         return first if first == last else None
@@ -96,6 +94,7 @@ class WallParser:
 def converter(positions: dict[str, int], tz: tzinfo, practice: str | None) -> Callable[[int, list[Any]], Row]:
     """The per-record validator for fixed column positions."""
     parse = WallParser(tz)
+    known = parse.cache
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
     i_status, i_language, i_booked = (positions.get(c) for c in ("status", "language", "booked_at"))
@@ -117,7 +116,8 @@ def converter(positions: dict[str, int], tz: tzinfo, practice: str | None) -> Ca
             raise RowError("id is empty")
         if not phone:
             raise RowError("phone is empty")
-        start = parse(start_text, "start")
+        hit = known.get(start_text)  # inline: a cached result costs no call
+        start = hit if type(hit) is str else parse(start_text, "start")
         status = STATUSES.get(status_text) or STATUSES.get(status_text.strip().lower())
         if status is None:
             raise RowError(f"status {status_text.strip()!r} is not scheduled or cancelled")
@@ -130,6 +130,6 @@ def converter(positions: dict[str, int], tz: tzinfo, practice: str | None) -> Ca
         if not where:
             raise RowError("practice is empty (give --practice or set practice in the config)")
         booked = parse(booked_text, "booked_at") if booked_text else None
-        return _new_row(Row, (line, where, ext_id, start, patient, phone, doctor, status, language, booked))
+        return (line, where, ext_id, start, patient, phone, doctor, status, language, booked)
 
     return convert

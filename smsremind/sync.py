@@ -20,15 +20,19 @@ already told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
-from smsremind.importer import Prepared, Reject, Row
+from smsremind.importer import Batch, NotUtf8, Prepared, Reject, gc_paused, prepare
+from smsremind.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.store import Store
 
 _CHUNK = 5000
+# Page cache for the import's connection (negative = KiB): fewer spills while a large file is
+# inserted and index builds sort in memory.
+_IMPORT_CACHE_KIB = -65536
 _MAX_REJECTS_KEPT = 1000
 
 # Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
@@ -45,41 +49,49 @@ CREATE TEMP TABLE incoming (
     doctor TEXT, status TEXT, language TEXT, booked_at TEXT
 )"""
 
-# a = stored row, i = incoming row of the same practice and id
-_MATCH = "FROM incoming i JOIN appointments a ON a.practice = i.practice AND a.ext_id = i.ext_id"
-_MOVED = "a.start <> i.start"
-_CANCELLED = "a.status = 'scheduled' AND i.status = 'cancelled'"
-_RESTORED = "a.status = 'cancelled' AND i.status = 'scheduled'"
+# Change conditions, written once for two shapes: stored row a joined with incoming i
+# ({o}="a.", {n}="i."), and the diff table that holds both (o_ columns = stored values).
+_MOVED = "{o}start <> {n}start"
+_CANCELLED = "{o}status = 'scheduled' AND {n}status = 'cancelled'"
+_RESTORED = "{o}status = 'cancelled' AND {n}status = 'scheduled'"
 # Optional columns a source may lack; a lacking column keeps the stored value.
 _KEEPABLE = ("patient", "doctor", "language")
+_AI = {"o": "a.", "n": "i."}
+_DIFF = {"o": "d.o_", "n": "d."}
 
 
-def _edited(present: frozenset[str]) -> str:
-    terms = ["a.phone <> i.phone"] + [f"a.{c} IS NOT i.{c}" for c in _KEEPABLE if c in present]
-    return "(" + " OR ".join(terms) + ")"
+def _edited(present: frozenset[str], names: dict[str, str]) -> str:
+    cols = ["phone", *(c for c in _KEEPABLE if c in present)]
+    return "(" + " OR ".join(f"{{o}}{c} IS NOT {{n}}{c}".format(**names) for c in cols) + ")"
 
 
-def _edited_detail(present: frozenset[str]) -> str:
-    parts = ["iif(a.phone <> i.phone, 'phone ', '')"] + [
-        f"iif(a.{c} IS NOT i.{c}, '{c} ', '')" for c in _KEEPABLE if c in present
-    ]
-    return "rtrim(" + " || ".join(parts) + ")"
+def _changed(present: frozenset[str], names: dict[str, str]) -> str:
+    moved_or_status = f"{_MOVED} OR {{o}}status <> {{n}}status".format(**names)
+    return f"({moved_or_status} OR {_edited(present, names)})"
+
+
+_DIFF_TABLE = """
+CREATE TEMP TABLE diff AS
+SELECT i.*, a.id AS aid, a.start AS o_start, a.status AS o_status, a.phone AS o_phone,
+    a.patient AS o_patient, a.doctor AS o_doctor, a.language AS o_language
+FROM incoming i LEFT JOIN appointments a ON a.practice = i.practice AND a.ext_id = i.ext_id
+WHERE a.id IS NULL OR {changed}
+"""
 
 
 def _apply(present: frozenset[str]) -> str:
-    keep = ", ".join(f"{c} = i.{c}" for c in _KEEPABLE if c in present)
+    keep = "".join(f", {c} = d.{c}" for c in _KEEPABLE if c in present)
+    moved, restored, cancelled = (x.format(**_DIFF) for x in (_MOVED, _RESTORED, _CANCELLED))
     return f"""
-UPDATE appointments AS a SET
-    start = i.start, status = i.status, phone = i.phone{", " + keep if keep else ""},
-    booked_at = CASE WHEN {_MOVED} OR ({_RESTORED}) THEN :now ELSE a.booked_at END,
-    moved_at = CASE WHEN {_MOVED} THEN :now ELSE a.moved_at END,
-    cancelled_at = CASE WHEN {_CANCELLED} THEN :now ELSE a.cancelled_at END,
-    changed_at = CASE WHEN {_MOVED} OR a.status <> i.status THEN :now ELSE a.changed_at END,
-    told_status = CASE WHEN :quiet THEN i.status ELSE a.told_status END,
-    told_start = CASE WHEN :quiet THEN i.start ELSE a.told_start END
-FROM incoming i
-WHERE a.practice = i.practice AND a.ext_id = i.ext_id
-  AND ({_MOVED} OR a.status <> i.status OR {_edited(present)})"""
+UPDATE appointments SET
+    start = d.start, status = d.status, phone = d.phone{keep},
+    booked_at = CASE WHEN {moved} OR ({restored}) THEN :now ELSE appointments.booked_at END,
+    moved_at = CASE WHEN {moved} THEN :now ELSE appointments.moved_at END,
+    cancelled_at = CASE WHEN {cancelled} THEN :now ELSE appointments.cancelled_at END,
+    changed_at = CASE WHEN {moved} OR d.o_status <> d.status THEN :now ELSE appointments.changed_at END,
+    told_status = CASE WHEN :quiet THEN d.status ELSE appointments.told_status END,
+    told_start = CASE WHEN :quiet THEN d.start ELSE appointments.told_start END
+FROM diff d WHERE appointments.id = d.aid"""
 
 
 @dataclass
@@ -133,7 +145,7 @@ class _Merge:
         self.known = {r[0] for r in self.conn.execute("SELECT DISTINCT practice FROM appointments")}
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
         self.conn.execute(_STAGE)
-        self.seen: dict[int, int] = {}  # hash(practice, id) -> line, to find duplicate ids
+        self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
         self.insert = _INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
 
@@ -149,95 +161,108 @@ class _Merge:
             self.conn.execute(f'DROP INDEX "{name}"')
         return [sql for _, sql in indexes]
 
-    def add(self, rows: list[Row], report: ImportReport, practices: set[str]) -> None:
-        """Insert rows of new practices, stage the others; ``practices`` collects the new ones."""
-        fresh: list[Row] = []
-        staged: list[Row] = []
-        known, seen = self.known, self.seen
-        for row in rows:
-            key = (row[1], row[2])
-            h = hash(key)
-            if h in seen and self._duplicate(row, seen[h], fresh, staged):
-                report.reject(Reject(row.line, f"duplicate id {row.ext_id!r} (first on line {seen[h]})"))
-                continue
-            seen.setdefault(h, row[0])
-            if key[0] in known:
-                staged.append(row)
-            else:
-                practices.add(key[0])
-                fresh.append(row)
+    def add(self, batch: Batch, report: ImportReport) -> None:
+        """Insert rows of practices new to the store, stage the others."""
+        for item in batch.rejects:
+            report.reject(item)
+        self.suspects += batch.suspects
+        known = self.known
+        if not known or not batch.practices & known:
+            self._write(batch.rows, [], report)
+        elif batch.practices <= known:
+            self._write([], batch.rows, report)
+        else:
+            self._write(
+                [r for r in batch.rows if r[PRACTICE] not in known],
+                [r for r in batch.rows if r[PRACTICE] in known],
+                report,
+            )
+
+    def _write(self, fresh: list[Row], staged: list[Row], report: ImportReport) -> None:
         if fresh:
             self.conn.executemany(self.insert, fresh)
         if staged:
             self.conn.executemany("INSERT INTO incoming VALUES (?,?,?,?,?,?,?,?,?,?)", staged)
         report.new += len(fresh)
 
-    def _duplicate(self, row: Row, first: int, *pending: list[Row]) -> bool:
-        """Is the row on line ``first`` (same hash) really the same practice and id?
+    def settle_suspects(self, report: ImportReport) -> None:
+        """Reject true duplicates among the suspects; import the rest (mere hash collisions)."""
+        if not self.suspects:
+            return
+        self.conn.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
+        for row in self.suspects:
+            key = (row[PRACTICE], row[EXT_ID])
+            table = "incoming" if key[0] in self.known else "appointments"
+            if self.conn.execute(f"SELECT 1 FROM {table} WHERE practice = ? AND ext_id = ?", key).fetchone():
+                report.reject(
+                    Reject(row[LINE], f"duplicate id {row[EXT_ID]!r} (already earlier in the file)")
+                )
+            elif table == "incoming":
+                self._write([], [row], report)
+            else:
+                self._write([row], [], report)
+        self.suspects = []
 
-        A set of 64-bit hashes keeps memory small for million-row files; a
-        hit is confirmed against the real keys before rejecting anything.
-        """
-        for batch in pending:
-            for other in batch:
-                if other.line == first:
-                    return (other.practice, other.ext_id) == (row.practice, row.ext_id)
-        hit = self.conn.execute(
-            "SELECT 1 FROM incoming WHERE line = ? AND practice = ? AND ext_id = ? UNION ALL "
-            "SELECT 1 FROM appointments WHERE practice = ? AND ext_id = ? AND first_seen = ?",
-            (first, row.practice, row.ext_id, row.practice, row.ext_id, self.now),
-        ).fetchone()
-        return hit is not None
+    def restore_indexes(self) -> None:
+        for sql in self.rebuild:
+            self.conn.execute(sql)
+        self.rebuild = []
 
     def merge(self, report: ImportReport) -> None:
-        """Apply the staged rows of known practices: events first, then the update."""
-        c, now = self.conn, self.now
+        """Apply the staged rows of known practices.
+
+        One pass joins them with the stored rows into ``diff`` (new or
+        changed rows only); events and updates then work on that small table.
+        """
+        c, now, params = self.conn, self.now, {"now": self.now, "quiet": self.quiet}
+        staged = c.execute("SELECT count(*) FROM incoming").fetchone()[0]
+        if not staged:
+            return
+        c.execute("DROP TABLE IF EXISTS temp.diff")
+        c.execute(_DIFF_TABLE.format(changed=_changed(self.present, _AI)))
         last_id = c.execute("SELECT coalesce(max(id), 0) FROM appointments").fetchone()[0]
         c.execute(
-            f"""INSERT INTO appointments (practice, ext_id, start, patient, phone, doctor, status,
-                    language, booked_at, first_seen, changed_at, told_status, told_start)
-                SELECT i.practice, i.ext_id, i.start, i.patient, i.phone, i.doctor, i.status,
-                    i.language, coalesce(i.booked_at, :now), :now, :now,
-                    CASE WHEN :quiet THEN i.status END, i.start
-                FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM appointments a
-                    WHERE a.practice = i.practice AND a.ext_id = i.ext_id AND a.id <= {last_id})
-                ORDER BY i.line""",
-            {"now": now, "quiet": self.quiet},
+            """INSERT INTO appointments (practice, ext_id, start, patient, phone, doctor, status,
+                   language, booked_at, first_seen, changed_at, told_status, told_start)
+               SELECT practice, ext_id, start, patient, phone, doctor, status, language,
+                   coalesce(booked_at, :now), :now, :now, CASE WHEN :quiet THEN status END, start
+               FROM diff WHERE aid IS NULL ORDER BY line""",
+            params,
         )
-        inserted = c.execute("SELECT changes()").fetchone()[0]
-        report.new += inserted
+        report.new += c.execute("SELECT changes()").fetchone()[0]
         c.execute(
             "INSERT INTO events (appointment, at, kind, new_start) "
             "SELECT id, ?, 'booked', start FROM appointments WHERE id > ?",
             (now, last_id),
         )
-        for kind, cond, attr in (
-            ("moved", _MOVED, "moved"),
-            ("cancelled", _CANCELLED, "cancelled"),
-            ("restored", _RESTORED, "restored"),
-        ):
+        for kind, cond in (("moved", _MOVED), ("cancelled", _CANCELLED), ("restored", _RESTORED)):
             c.execute(
-                f"INSERT INTO events (appointment, at, kind, old_start, new_start) "
-                f"SELECT a.id, ?, ?, a.start, i.start {_MATCH} WHERE a.id <= ? AND {cond}",
-                (now, kind, last_id),
+                "INSERT INTO events (appointment, at, kind, old_start, new_start) "
+                f"SELECT d.aid, ?, ?, d.o_start, d.start FROM diff d "
+                f"WHERE d.aid IS NOT NULL AND {cond.format(**_DIFF)}",
+                (now, kind),
             )
-            setattr(report, attr, getattr(report, attr) + c.execute("SELECT changes()").fetchone()[0])
+            setattr(report, kind, getattr(report, kind) + c.execute("SELECT changes()").fetchone()[0])
+        detail = " || ".join(
+            f"iif(d.o_{col} IS NOT d.{col}, '{col} ', '')"
+            for col in ("phone", *(k for k in _KEEPABLE if k in self.present))
+        )
         c.execute(
-            f"INSERT INTO events (appointment, at, kind, detail) SELECT a.id, ?, 'updated', "
-            f"{_edited_detail(self.present)} {_MATCH} WHERE a.id <= ? AND NOT ({_MOVED}) "
-            f"AND a.status = i.status AND {_edited(self.present)}",
-            (now, last_id),
+            f"INSERT INTO events (appointment, at, kind, detail) "
+            f"SELECT d.aid, ?, 'updated', rtrim({detail}) FROM diff d WHERE d.aid IS NOT NULL "
+            f"AND NOT ({_MOVED.format(**_DIFF)}) AND d.o_status = d.status "
+            f"AND {_edited(self.present, _DIFF)}",
+            (now,),
         )
         report.updated += c.execute("SELECT changes()").fetchone()[0]
-        c.execute(_apply(self.present) + f" AND a.id <= {last_id}", {"now": now, "quiet": self.quiet})
-        changed = c.execute("SELECT changes()").fetchone()[0]
-        staged = c.execute("SELECT count(*) FROM incoming").fetchone()[0]
-        report.unchanged += staged - inserted - changed
+        c.execute(_apply(self.present), params)
+        report.unchanged += staged - c.execute("SELECT count(*) FROM diff").fetchone()[0]
+        c.execute("DROP TABLE temp.diff")
 
     def remove_missing(self, practices: list[str], now: datetime, report: ImportReport) -> None:
         """--full: cancel future, scheduled appointments of ``practices`` absent from the file."""
         c = self.conn
-        c.execute("CREATE INDEX temp.incoming_key ON incoming (practice, ext_id)")
+        c.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
         marks = ",".join("?" * len(practices))
         missing = (
             f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
@@ -258,12 +283,7 @@ class _Merge:
         )
         report.removed = c.execute("SELECT changes()").fetchone()[0]
 
-    def staged_practices(self) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT practice FROM incoming")}
-
     def close(self) -> None:
-        for sql in self.rebuild:
-            self.conn.execute(sql)
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
 
 
@@ -282,12 +302,30 @@ def import_rows(
     ``quiet`` is --no-notify; ``strict`` rolls everything back on any reject
     (``report.committed`` is then False).
     """
-    report = ImportReport(prepared.source.name)
+    try:
+        return _import_once(store, prepared, now, full=full, quiet=quiet, strict=strict, practice=practice)
+    except NotUtf8:  # rolled back; start over reading the file as cp1250
+        again = prepare(replace(prepared.spec, encoding="cp1250"))
+        return _import_once(store, again, now, full=full, quiet=quiet, strict=strict, practice=practice)
+
+
+def _import_once(
+    store: Store,
+    prepared: Prepared,
+    now: datetime,
+    *,
+    full: bool,
+    quiet: bool,
+    strict: bool,
+    practice: str | None,
+) -> ImportReport:
+    report = ImportReport(prepared.name)
     # An import can simply be run again after a power cut (it is idempotent), so its
     # one big commit need not wait for fsync; sending keeps synchronous=FULL.
     store.conn.execute("PRAGMA synchronous = NORMAL")
+    store.conn.execute(f"PRAGMA cache_size = {_IMPORT_CACHE_KIB}")
     try:
-        with store.tx():
+        with store.tx(), gc_paused():
             _import(store, prepared, now, report, full=full, quiet=quiet, practice=practice)
             if strict and report.rejected:
                 raise _StrictRollback
@@ -297,6 +335,7 @@ def import_rows(
         report.committed = True
     finally:
         store.conn.execute("PRAGMA synchronous = FULL")
+        store.conn.execute("PRAGMA cache_size = -2000")
     report.rejects.sort(key=lambda r: r.line)
     return report
 
@@ -317,11 +356,12 @@ def _import(
 ) -> None:
     merge = _Merge(store, now, quiet, prepared.present)
     practices: set[str] = set()
-    for rows, rejects in prepared.batches(_CHUNK):
-        for item in rejects:
-            report.reject(item)
-        merge.add(rows, report, practices)
-    practices.update(merge.staged_practices())
+    for batch in prepared.batches(_CHUNK):
+        practices |= batch.practices
+        merge.add(batch, report)
+    practices |= {row[PRACTICE] for row in merge.suspects}
+    merge.restore_indexes()
+    merge.settle_suspects(report)
     merge.merge(report)
     report.practices = sorted(practices | ({practice} if practice else set()))
     report.baseline = sorted(practices - merge.known)

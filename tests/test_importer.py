@@ -33,7 +33,7 @@ def do_import(
     practice: str | None = None,
     **kw: Any,
 ) -> sync.ImportReport:
-    prepared = importer.prepare(importer.open_csv(path), mapping or {}, tz, practice)
+    prepared = importer.prepare(importer.Spec(path, mapping or {}, tz.key, practice))
     return sync.import_rows(store, prepared, clock.parse_now(now, tz), practice=practice, **kw)
 
 
@@ -111,7 +111,7 @@ def test_bad_rows_rejected_with_line_numbers_good_rows_kept(store: Store, tmp_pa
         ),
         (5, "phone is empty"),
         (6, "status 'maybe' is not scheduled or cancelled"),
-        (8, "duplicate id '1' (first on line 2)"),
+        (8, "duplicate id '1' (already earlier in the file)"),
     ]
     assert rows(store, "ext_id", "status") == [("1", "scheduled"), ("7", "cancelled")]
 
@@ -189,14 +189,14 @@ def test_sqlite_source_table_and_query_read_only(store: Store, tmp_path: Path) -
         )
     digest = hashlib.sha256(src.read_bytes()).hexdigest()
     now = clock.parse_now("2026-11-20 10:00", WAW)
-    prepared = importer.prepare(importer.open_sqlite(src, "wizyty", None), {"start": "Termin"}, WAW, None)
+    prepared = importer.prepare(importer.Spec(src, {"start": "Termin"}, WAW.key, table="wizyty"))
     report = sync.import_rows(store, prepared, now)
     assert (report.new, [(r.line, r.reason[:13]) for r in report.rejects]) == (
         2,
         [(3, "start 'bad' i")],
     )
     query = "SELECT id, Termin AS start, phone, practice FROM wizyty WHERE id = 1"
-    prepared = importer.prepare(importer.open_sqlite(src, None, query), {}, WAW, None)
+    prepared = importer.prepare(importer.Spec(src, {}, WAW.key, query=query))
     assert sync.import_rows(store, prepared, now).unchanged == 1
     assert hashlib.sha256(src.read_bytes()).hexdigest() == digest
     with pytest.raises(ImportFileError, match="cannot read table 'nope'"):
@@ -313,3 +313,49 @@ def test_baseline_and_no_notify_mark_changes_as_told(store: Store, tmp_path: Pat
         ("scheduled", "2026-11-27T09:00:00Z"),
         ("cancelled", "2026-11-26T09:00:00Z"),
     ]
+
+
+def test_csv_errors_are_one_clear_line(tmp_path: Path) -> None:
+    good = "".join(f"{i},2026-11-24 10:00,601234567,A,P,\n" for i in range(300))
+    path = csv_file(tmp_path, HEADER + good + "301,2026-11-24 10:00,601234567," + "x" * 200_000 + ",P,\n")
+    store = Store(tmp_path / "db.sqlite", create=True)
+    with pytest.raises(ImportFileError, match=r"in.csv: line 302: not valid CSV \(field larger than"):
+        do_import(store, path)
+    assert [t for t in dump(store) if t[0] != "_migrations"] == []
+
+
+def test_hash_collisions_are_not_mistaken_for_duplicates(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "hash", lambda _key: 42, raising=False)  # every key collides
+    rows = (
+        "".join(f"{i},2026-11-24 10:00,60123456{i},P{i},P,\n" for i in range(5))
+        + "3,2026-11-25 10:00,601234563,dup,P,\n"
+    )
+    report = do_import(store, csv_file(tmp_path, HEADER + rows))
+    assert (report.new, [(r.line, r.reason) for r in report.rejects]) == (
+        5,
+        [(7, "duplicate id '3' (already earlier in the file)")],
+    )
+    staged = (
+        "".join(f"{i},2026-11-24 10:00,60123456{i},P{i},P,\n" for i in range(5, 8))
+        + "6,2026-11-25 10:00,601234566,x,P,\n"
+    )
+    report = do_import(store, csv_file(tmp_path, HEADER + staged), now="2026-11-21 10:00")
+    assert report.new == 3 and [r.line for r in report.rejects] == [5]
+    assert len(rows_of(store)) == 8
+
+
+def rows_of(store: Store) -> list[tuple]:
+    return rows(store, "ext_id")
+
+
+def test_cp1250_bytes_after_the_first_64k_restart_the_import_as_cp1250(store: Store, tmp_path: Path) -> None:
+    plain = "".join(f"{i},2026-11-24 10:00,601234567,Anna,P,\n" for i in range(2000))  # ASCII, > 64 KiB
+    path = csv_file(
+        tmp_path, HEADER + plain + "9999,2026-11-24 10:00,601234567,Łucja Żółć,P,\n", encoding="cp1250"
+    )
+    assert path.stat().st_size > 1 << 16
+    report = do_import(store, path)
+    assert (report.new, report.rejected) == (2001, 0)
+    assert store.scalar("SELECT patient FROM appointments WHERE ext_id = '9999'") == "Łucja Żółć"

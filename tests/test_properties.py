@@ -96,7 +96,7 @@ def test_importing_the_same_file_twice_changes_nothing(rows: list[tuple]) -> Non
         store = Store(Path(tmp) / "db.sqlite", create=True)
 
         def load(now: str) -> None:
-            prepared = importer.prepare(importer.open_csv(path), {}, tz, None)
+            prepared = importer.prepare(importer.Spec(path, {}, tz.key))
             sync.import_rows(store, prepared, clock.parse_now(now, tz))
 
         load("2026-06-01 10:00")

@@ -96,15 +96,17 @@ def import_(
     if table and query:
         raise InvalidInputError("give either --table or --query, not both")
     mapping = _mapping(app, maps)
-    src = importer.open_sqlite(source, table, query) if table or query else importer.open_csv(source)
-    prepared = importer.prepare(src, mapping, app.cfg.timezone, practice or app.cfg.practice or None)
+    spec = importer.Spec(
+        source, mapping, app.cfg.timezone.key, practice or app.cfg.practice or None, table, query
+    )
+    prepared = importer.prepare(spec)
     report = sync.import_rows(
         app.store, prepared, app.now, full=full, quiet=no_notify, strict=strict, practice=practice
     )
     if as_json:
         print_json(report.as_json())
     else:
-        _print_import(report, src.label)
+        _print_import(report, prepared.source.label)
     exit_with(ExitCode.PARTIAL if report.rejected else ExitCode.OK)
 
 

@@ -1,0 +1,102 @@
+"""Import benchmark (issue 2, SPEC §10): `smsremind import` vs the raw floor.
+
+Floor: csv.reader + sqlite3.executemany of the same rows into an 8-column
+table, one commit, in a fresh process.  Both run as separate processes on a
+fresh database, interleaved, N times; medians are reported, and peak RSS
+from the kernel's accounting of each child (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FLOOR = r"""
+import csv, sqlite3, sys
+conn = sqlite3.connect(sys.argv[2])
+conn.execute("CREATE TABLE t (id, start, patient, phone, practice, doctor, status, language)")
+with open(sys.argv[1], newline="", encoding="utf-8") as fh:
+    reader = csv.reader(fh)
+    next(reader)
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reader)
+conn.commit()
+"""
+SMSREMIND = str(Path(sys.executable).parent / "smsremind")
+
+
+def timed(argv: list[str], cwd: str | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    start = time.perf_counter()
+    pid = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL).pid
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv} failed")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def fresh_install(folder: Path) -> None:
+    subprocess.run([SMSREMIND, "init"], cwd=folder, check=True, stdout=subprocess.DEVNULL)
+
+
+def run(csv_path: Path, repeat: int, where: str | None) -> dict:
+    floor, ours, rss = [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(dir=where) as tmp:
+            floor.append(timed([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/floor.db"])[0])
+        with tempfile.TemporaryDirectory(dir=where) as tmp:
+            fresh_install(Path(tmp))
+            seconds, peak = timed([SMSREMIND, "--now", "2026-11-23 07:00", "import", str(csv_path)], cwd=tmp)
+            ours.append(seconds)
+            rss.append(peak)
+            again = timed([SMSREMIND, "--now", "2026-11-23 08:00", "import", str(csv_path)], cwd=tmp)
+    f, o = statistics.median(floor), statistics.median(ours)
+    return {
+        "databases_on": where or tempfile.gettempdir(),
+        "rows": sum(1 for _ in open(csv_path, encoding="utf-8")) - 1,
+        "floor_s": round(f, 2),
+        "import_s": round(o, 2),
+        "ratio": round(o / f, 2),
+        "reimport_unchanged_s": round(again[0], 2),
+        "import_peak_rss_mb": max(rss),
+        "reimport_peak_rss_mb": again[1],
+        "runs": repeat,
+        "floor_all": [round(x, 2) for x in floor],
+        "import_all": [round(x, 2) for x in ours],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default=str(HERE / "out"))
+    ap.add_argument(
+        "--dir",
+        action="append",
+        help="folder for the databases (repeatable; default: disk temp dir and /dev/shm when present)",
+    )
+    a = ap.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"appointments-{a.rows}.csv"
+    if not csv_path.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "gen.py"), str(csv_path), "--rows", str(a.rows)], check=True
+        )
+    places = a.dir or [None, *(["/dev/shm"] if Path("/dev/shm").is_dir() else [])]
+    results = [run(csv_path, a.repeat, where) for where in places]
+    print(json.dumps(results, indent=2))
+    (out / "import.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
