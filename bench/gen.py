@@ -19,10 +19,60 @@ LAST = ["Nowak", "Wiśniewska", "Wójcik", "Dąbrowski", "Kozłowska", "Zając",
 PRACTICES = ["Gabinet Stomatologiczny Uśmiech", "Przychodnia Zdrowie", "Ordinace Úsměv"]
 
 
+# Polish mobile prefixes (a few landlines and bad numbers come in separately).
+MOBILE = [
+    "501",
+    "502",
+    "503",
+    "510",
+    "512",
+    "530",
+    "531",
+    "533",
+    "600",
+    "601",
+    "602",
+    "604",
+    "660",
+    "661",
+    "662",
+    "667",
+    "691",
+    "692",
+    "693",
+    "694",
+    "695",
+    "696",
+    "697",
+    "698",
+    "721",
+    "723",
+    "724",
+    "728",
+    "780",
+    "781",
+    "782",
+    "785",
+    "790",
+    "791",
+    "797",
+    "880",
+    "881",
+    "883",
+    "885",
+]
+
+
 def phones(n_patients: int, rng: random.Random) -> list[str]:
     out: list[str] = []
     while len(out) < n_patients:
-        number = f"+48{rng.choice('5678')}{rng.randrange(10**8):08d}"
+        roll = rng.random()
+        if roll < 0.02:
+            number = f"22 {rng.randrange(10**7):07d}"  # a Warsaw landline
+        elif roll < 0.025:
+            number = f"{rng.randrange(10**5)}"  # a typo
+        else:
+            number = f"+48{rng.choice(MOBILE)}{rng.randrange(10**6):06d}"
         out += [number] * (rng.choice([2, 3]) if rng.random() < 0.2 else 1)
     return out[:n_patients]
 
@@ -33,9 +83,12 @@ def slot(day: date, rng: random.Random) -> str:
 
 
 def rows(total: int, near: int, today: date, seed: int = 7):
-    rng = random.Random(seed)
-    pool = phones(max(total // 8, near), rng)
+    """``near`` visits in the 14 days after ``today`` (identical for any ``total``), then history."""
+    near_rng, far_rng = random.Random(seed), random.Random(seed + 1)
+    near_pool = phones(int(near * 0.9), near_rng)
+    far_pool = phones(max(total // 8, 1), far_rng)
     for i in range(total):
+        rng, pool = (near_rng, near_pool) if i < near else (far_rng, far_pool)
         if i < near:
             day = today + timedelta(days=1 + i % 14)
         elif rng.random() < 0.85:

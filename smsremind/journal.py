@@ -116,17 +116,26 @@ def close_quietly(store: Store, visits: list[Any]) -> None:
             )
 
 
+def _recorded(conn: sqlite3.Connection, p: Planned, old: list[tuple[Any, ...]]) -> int | None:
+    """Id of the stored row that already says exactly this outcome, if any."""
+    if len(old) == 1 and old[0][1:4] == (p.status, p.reason, p.to) and _same_members(conn, old[0][0], p):
+        return int(old[0][0])
+    return None
+
+
+def is_recorded(store: Store, p: Planned) -> bool:
+    """Read-only: would :func:`record` find this outcome already stored? (dry runs)"""
+    return _recorded(store.conn, p, _soft_rows(store.conn, p)) is not None
+
+
 def record(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
     """Store a skipped/held/expired outcome; True if it is new (not already recorded)."""
     try:
         with store.tx() as conn:
             old = _soft_rows(conn, p)
-            if (
-                len(old) == 1
-                and old[0][1:4] == (p.status, p.reason, p.to)
-                and _same_members(conn, old[0][0], p)
-            ):
-                p.message_id = old[0][0]
+            same = _recorded(conn, p, old)
+            if same is not None:
+                p.message_id = same
                 return False
             if p.kind != "reminder" and p.status != "held" and not _tell(conn, p):
                 return False

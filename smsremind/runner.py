@@ -133,7 +133,7 @@ def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | No
     for p in plan(store, ctx, since_last_run(store, cfg, now)).outcomes:
         if p.status == "due":
             report.messages.append(p)
-        elif p.status != "planned":
+        elif p.status != "planned" and not journal.is_recorded(store, p):
             report.add(p)
     return report
 

@@ -286,3 +286,10 @@ def test_preview_shows_future_plan(app: Cli, tmp_path: Path) -> None:
     }
     monday = app.json("preview", "--date", "2026-11-30", now="2026-11-20 10:00")
     assert [(m["send_at"], m["appointments"]) for m in monday] == [("2026-11-30 20:00", ["2"])]
+
+
+def test_dry_run_does_not_repeat_outcomes_already_recorded(app: Cli) -> None:
+    load(app, "1,2026-12-01 10:00,22 628 45 12,A,P\n2,2026-12-01 15:00,601234568,B,P\n")
+    assert app.json("run", now="2026-11-30 12:00")["skipped"] == 1
+    doc = app.json("run", "--dry-run", now="2026-11-30 15:00")
+    assert (doc["skipped"], [m["status"] for m in doc["messages"]]) == (0, ["planned"])

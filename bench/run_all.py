@@ -1,0 +1,47 @@
+"""`make bench`: every benchmark script, then a Markdown summary on stdout.
+
+Figures land in bench/out/*.json; docs/performance.md quotes a run of this.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+
+def run(script: str, *args: str) -> None:
+    print(f"$ python bench/{script} {' '.join(args)}".rstrip(), flush=True)
+    subprocess.run([sys.executable, str(HERE / script), *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    run("import_bench.py", "--repeat", "5")
+    run("plan_bench.py")
+    imports = json.loads((OUT / "import.json").read_text())
+    plan = json.loads((OUT / "plan.json").read_text())
+    print(
+        "\n| import of 1,000,000 rows | floor s | smsremind s | ratio | unchanged re-import s | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in imports:
+        print(
+            f"| databases on {r['databases_on']} | {r['floor_s']} | {r['import_s']} | {r['ratio']} "
+            f"| {r['reimport_unchanged_s']} | {r['import_peak_rss_mb']} |"
+        )
+    print("\n| planning | stored | due now | preview ms | run --dry-run ms |")
+    print("|---|---|---|---|---|")
+    for key in ("10k", "1M"):
+        p = plan[key]
+        print(
+            f"| {key} | {p['stored']} | {p['dry_run_due']} | {p['preview_plan_ms']} | {p['dry_run_plan_ms']} |"
+        )
+    print(f"| 1M / 10k | | | {plan['preview_ratio_1M_vs_10k']} | {plan['dry_run_ratio_1M_vs_10k']} |")
+
+
+if __name__ == "__main__":
+    main()
