@@ -37,10 +37,10 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for key in ("10k", "1M"):
         p = plan[key]
-        print(
-            f"| {key} | {p['stored']} | {p['dry_run_due']} | {p['preview_plan_ms']} | {p['dry_run_plan_ms']} |"
-        )
-    print(f"| 1M / 10k | | | {plan['preview_ratio_1M_vs_10k']} | {plan['dry_run_ratio_1M_vs_10k']} |")
+        cells = (key, p["stored"], p["dry_run_due"], p["preview_plan_ms"], p["dry_run_plan_ms"])
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+    ratios = (plan["preview_ratio_1M_vs_10k"], plan["dry_run_ratio_1M_vs_10k"])
+    print(f"| 1M / 10k | | | {ratios[0]} | {ratios[1]} |")
 
 
 if __name__ == "__main__":
