@@ -296,7 +296,8 @@ class _Loader:
         try:
             value = f.metadata["check"](raw)
         except ValueError as exc:
-            raise self.fail(f"{label} = {_show(raw)}", str(exc)) from None
+            shown = "***" if f.name in SECRET_FIELDS else _show(raw)  # never print a secret
+            raise self.fail(f"{label} = {shown}", str(exc)) from None
         if value == "" and f.metadata.get("env") and os.environ.get(f.metadata["env"]):
             return os.environ[f.metadata["env"]]
         if f.metadata.get("path"):

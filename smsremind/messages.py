@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from smsremind import sms_text, templates
@@ -177,7 +177,8 @@ def aware_lenient(wall: datetime, tz: tzinfo) -> datetime:
     try:
         return aware(wall, tz)
     except ValueError:
-        return wall.replace(tzinfo=tz).astimezone(tz)
+        # Via UTC: astimezone() to the datetime's own zone would return it unchanged.
+        return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def load_stored(store: Store, tz: tzinfo, where: str, params: Any = ()) -> list[Planned]:

@@ -140,3 +140,9 @@ def test_readable_config_with_secrets_is_detected(tmp_path: Path) -> None:
     assert config.has_secrets(cfg) and config.readable_by_others(path)
     path.chmod(0o600)
     assert not config.readable_by_others(path)
+
+
+def test_a_bad_secret_value_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse("[gateway]\ntoken = 123456789")
+    assert str(info.value) == "/srv/gabinet/smsremind.toml: [gateway] token = ***: must be a string in quotes"
