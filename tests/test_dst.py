@@ -24,7 +24,7 @@ def test_24h_reminder_keeps_the_wall_clock_across_the_change(
     zone: str,
     visit: str,
     run_at: str,
-    sent_at: str,  # noqa: ANN001
+    sent_at: str,
 ) -> None:
     app = make_app(f'timezone = "{zone}"\n[reminders]\nskip_weekends = false\n')
     app("import", str(csv_file(app.folder, HEAD + f"1,{visit},601234567,A,P\n")), now="2026-03-01 10:00")
@@ -33,7 +33,7 @@ def test_24h_reminder_keeps_the_wall_clock_across_the_change(
 
 
 @pytest.mark.parametrize("zone", ZONES)
-def test_send_time_in_the_spring_gap_goes_out_an_hour_later(make_app, zone: str) -> None:  # noqa: ANN001
+def test_send_time_in_the_spring_gap_goes_out_an_hour_later(make_app, zone: str) -> None:
     app = make_app(f'timezone = "{zone}"\n[reminders]\nskip_weekends = false\nwindow = ["00:00", "23:59"]\n')
     app(
         "import",
@@ -47,7 +47,7 @@ def test_send_time_in_the_spring_gap_goes_out_an_hour_later(make_app, zone: str)
 
 
 @pytest.mark.parametrize("zone", ZONES)
-def test_send_time_in_the_repeated_hour_is_its_first_occurrence(make_app, zone: str) -> None:  # noqa: ANN001
+def test_send_time_in_the_repeated_hour_is_its_first_occurrence(make_app, zone: str) -> None:
     app = make_app(f'timezone = "{zone}"\n[reminders]\nskip_weekends = false\nwindow = ["00:00", "23:59"]\n')
     app(
         "import",
