@@ -111,4 +111,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        "002_templates",
+        """
+        -- A practice's own texts; a kind/language without a row uses the built-in default.
+        CREATE TABLE templates (
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, language)
+        );
+        """,
+    ),
 ]

@@ -41,11 +41,10 @@ def decide(
 ) -> tuple[str, str] | None:
     """(kind, start the text names) of the notice owed, or None when nothing is owed."""
     if told_status is None:
-        if status == "cancelled":
-            return None  # booked and cancelled before anyone was told: say nothing
         if notify.confirmation:
-            return "confirmation", start
-        told_status = "scheduled"  # the patient knows the booking they made
+            # Booked and cancelled before the confirmation went out: neither is sent (SPEC §5).
+            return None if status == "cancelled" else ("confirmation", start)
+        told_status = "scheduled"  # no confirmation owed: the patient knows the booking they made
     if told_status == "scheduled":
         if status == "cancelled":
             return ("cancellation", told_start or start) if notify.cancellation else None

@@ -41,6 +41,7 @@ from smsremind.messages import (
 )
 from smsremind.phones import Phone
 from smsremind.store import Store
+from smsremind.templates import Texts
 
 _WENT_OUT = ("sending", "sent", "unknown")
 
@@ -62,7 +63,7 @@ class PlanContext:
         rules = schedule.Rules(r.mode, r.hours_before, r.days_before, r.at, r.window, r.skip_weekends)
         calendar = schedule.Calendar(r.skip_weekends, schedule.holiday_lookup(r.holidays))
         optouts = {row[0] for row in store.conn.execute("SELECT phone FROM optouts")}
-        return cls(cfg, now, rules, calendar, Composer(cfg, text_for), optouts)
+        return cls(cfg, now, rules, calendar, Composer(cfg, text_for or Texts(store)), optouts)
 
     @property
     def tz(self) -> tzinfo:

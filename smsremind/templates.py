@@ -19,7 +19,9 @@ from datetime import datetime
 
 from babel.dates import format_date
 
+from smsremind.clock import to_store
 from smsremind.errors import InvalidInputError
+from smsremind.store import Store
 
 KINDS = ("reminder", "confirmation", "reschedule", "cancellation")
 LANGUAGES = ("pl", "cs", "en")
@@ -139,3 +141,46 @@ def values(subject: Subject, language: str) -> dict[str, str]:
         "practice_phone": subject.practice_phone,
         "count": str(subject.count),
     }
+
+
+class Texts:
+    """The texts in force: the practice's own from the store, else the defaults."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.custom = {(r["kind"], r["language"]): r["text"] for r in store.query("SELECT * FROM templates")}
+
+    def __call__(self, kind: str, language: str) -> str:
+        return self.custom.get((kind, language)) or DEFAULTS[(kind, language)]
+
+    def is_custom(self, kind: str, language: str) -> bool:
+        return (kind, language) in self.custom
+
+    def set(self, kind: str, language: str, text: str, now: datetime) -> None:
+        check_kind(kind, language)
+        parse(text)
+        with self.store.tx() as conn:
+            conn.execute(
+                "INSERT INTO templates (kind, language, text, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, language) DO UPDATE SET text = excluded.text, "
+                "updated_at = excluded.updated_at",
+                (kind, language, text, to_store(now)),
+            )
+        self.custom[(kind, language)] = text
+
+    def reset(self, kind: str, language: str) -> bool:
+        """Back to the default; False if it already was the default."""
+        check_kind(kind, language)
+        with self.store.tx() as conn:
+            gone = conn.execute(
+                "DELETE FROM templates WHERE kind = ? AND language = ?", (kind, language)
+            ).rowcount
+        self.custom.pop((kind, language), None)
+        return bool(gone)
+
+
+def check_kind(kind: str, language: str) -> None:
+    if kind not in KINDS:
+        raise InvalidInputError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    if language not in LANGUAGES:
+        raise InvalidInputError(f"unknown language {language!r}; languages: {', '.join(LANGUAGES)}")
