@@ -1,0 +1,205 @@
+"""PDF invoices for SMS packs bought through Przelewy24.
+
+Design:
+* Pure: :func:`render_pdf` turns an :class:`InvoiceData` into the bytes of a one-page A4 PDF and
+  touches nothing else; numbering, storage and e-mailing belong to the caller.
+* Fonts: the PDF core fonts are Latin-1 only, so Polish and Czech letters need an embedded Unicode
+  font.  DejaVu Sans (regular and bold, Bitstream Vera licence in ``fonts/LICENSE-DejaVu.txt``) is
+  vendored in ``smsremind/fonts`` and found with :mod:`importlib.resources`, so it works from a wheel,
+  an editable install or a zip.  fpdf2 embeds only the glyphs used, with a ToUnicode map, which keeps
+  the file small and its text extractable (and so testable).
+* Money is :class:`~decimal.Decimal` throughout.  The payment is gross; :func:`split_gross` derives net
+  and VAT so that ``net + vat == gross`` exactly, the way a single-line invoice must add up.
+* Language (``pl`` / ``cs`` / ``en``) picks the labels, date format and decimal separator
+  ("1 290,00 PLN" vs "1,290.00 PLN"); the pl/cs thousands separator is a no-break space, so a
+  number never wraps mid-way.
+* Output is deterministic: the PDF's creation date is the issue date, so the same data always gives
+  the same bytes.
+* Layout is plain fpdf2 cells: title, dates, seller/buyer side by side, a bordered item table with a
+  totals row, and the payment reference.  No images.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from importlib import resources
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+CENT = Decimal("0.01")
+NBSP = "\u00a0"
+_FONT = "DejaVuSans"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_MARGIN = 15.0
+_COLS = (38.0, 20.0, 31.0, 24.0, 31.0, 36.0)  # item, quantity, net, rate, VAT, gross: 180 mm
+_ALIGN = ("L", "R", "R", "R", "R", "R")
+
+LABELS: dict[str, dict[str, str]] = {
+    "pl": {
+        "title": "Faktura VAT nr", "issued": "Data wystawienia", "sale_date": "Data sprzedaży",
+        "seller": "Sprzedawca", "buyer": "Nabywca", "tax_id": "NIP", "email": "E-mail",
+        "item": "Nazwa", "qty": "Ilość", "net": "Netto", "rate": "Stawka VAT", "vat": "VAT",
+        "gross": "Brutto", "total": "Razem", "paid_via": "Zapłacono przez",
+    },
+    "cs": {
+        "title": "Faktura – daňový doklad č.", "issued": "Datum vystavení",
+        "sale_date": "Datum uskutečnění zdanitelného plnění", "seller": "Dodavatel", "buyer": "Odběratel",
+        "tax_id": "DIČ", "email": "E-mail", "item": "Položka", "qty": "Množství", "net": "Základ",
+        "rate": "Sazba DPH", "vat": "DPH", "gross": "Celkem s DPH", "total": "Celkem",
+        "paid_via": "Zaplaceno přes",
+    },
+    "en": {
+        "title": "VAT invoice no.", "issued": "Date of issue", "sale_date": "Date of sale",
+        "seller": "Seller", "buyer": "Buyer", "tax_id": "Tax ID", "email": "E-mail", "item": "Item",
+        "qty": "Quantity", "net": "Net", "rate": "VAT rate", "vat": "VAT", "gross": "Gross",
+        "total": "Total", "paid_via": "Paid via",
+    },
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    address: str = ""  # may contain newlines
+    tax_id: str = ""  # NIP (PL) / IČO-DIČ (CZ)
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    number: str  # e.g. "SMS/2026/0001"
+    issued: date
+    sale_date: date
+    seller: Party
+    buyer: Party
+    item: str  # e.g. "Pakiet 500 SMS" / "Balíček 500 SMS" / "500 SMS pack"
+    quantity: int
+    gross: Decimal  # total paid, e.g. Decimal("129.00")
+    vat_rate: Decimal  # percent, e.g. Decimal("23")
+    currency: str  # "PLN" or "CZK"
+    payment_ref: str  # e.g. "Przelewy24 order 300000001 (session smsremind-ab12…)"
+    language: str = "pl"  # "pl" | "cs" | "en": labels and number formatting
+
+
+def split_gross(gross: Decimal, vat_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, vat) for a gross amount: net = gross / (1 + rate/100) rounded to 0.01 half-up, vat = gross - net.
+
+    VAT is the remainder rather than rounded on its own, so ``net + vat == gross`` always holds.
+    """
+    if not (gross.is_finite() and vat_rate.is_finite()) or gross < 0 or vat_rate < 0:
+        raise ValueError(f"gross and VAT rate must be finite and non-negative: {gross}, {vat_rate}")
+    net = (gross / (1 + vat_rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return net, gross - net
+
+
+def format_amount(amount: Decimal, currency: str, language: str) -> str:
+    """Two decimals and the currency: "1 290,00 PLN" for pl/cs, "1,290.00 PLN" for en.
+
+    The pl/cs thousands separator is a no-break space, so a wrapped cell never splits the number.
+    """
+    text = f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    if language != "en":
+        text = text.replace(",", NBSP).replace(".", ",")
+    return f"{text} {currency}"
+
+
+def format_rate(rate: Decimal, language: str) -> str:
+    """A VAT rate as "23%" ("5,5%" for pl/cs, "5.5%" for en)."""
+    text = format(rate.normalize(), "f")
+    return (text if language == "en" else text.replace(".", ",")) + "%"
+
+
+def _format_date(day: date, language: str) -> str:
+    return day.isoformat() if language == "en" else day.strftime("%d.%m.%Y")
+
+
+def render_pdf(data: InvoiceData) -> bytes:
+    """A one-page A4 PDF invoice."""
+    if data.language not in LABELS:
+        raise ValueError(f"unsupported invoice language {data.language!r} (use one of {sorted(LABELS)})")
+    if data.quantity < 1:
+        raise ValueError(f"quantity must be positive, got {data.quantity}")
+    labels = LABELS[data.language]
+    with ExitStack() as stack:
+        pdf = FPDF(orientation="P", unit="mm", format="A4")
+        for style, filename in _FONT_FILES.items():
+            path = stack.enter_context(resources.as_file(resources.files("smsremind") / "fonts" / filename))
+            pdf.add_font(_FONT, style, str(path))
+        pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        pdf.set_title(f"{labels['title']} {data.number}")
+        pdf.set_author(data.seller.name)
+        pdf.set_creator("smsremind")
+        pdf.set_creation_date(datetime.combine(data.issued, datetime.min.time(), tzinfo=UTC))
+        pdf.add_page()
+        _header(pdf, data, labels)
+        _parties(pdf, data, labels)
+        _items(pdf, data, labels)
+        pdf.set_font(_FONT, "", 10)
+        pdf.multi_cell(0, 5, f"{labels['paid_via']}: {data.payment_ref}", align="L", new_x=XPos.LMARGIN)
+        return bytes(pdf.output())
+
+
+def _header(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
+    pdf.set_font(_FONT, "B", 16)
+    pdf.multi_cell(0, 8, f"{labels['title']} {data.number}", align="L", new_x=XPos.LMARGIN)
+    pdf.ln(2)
+    pdf.set_font(_FONT, "", 10)
+    for key, day in (("issued", data.issued), ("sale_date", data.sale_date)):
+        line = f"{labels[key]}: {_format_date(day, data.language)}"
+        pdf.cell(0, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+
+
+def _parties(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
+    """Seller on the left, buyer on the right; continue below the taller of the two."""
+    width = (pdf.epw - 6) / 2
+    top = pdf.get_y()
+    bottoms = []
+    for column, (key, party) in enumerate((("seller", data.seller), ("buyer", data.buyer))):
+        x = pdf.l_margin + column * (width + 6)
+        lines = [party.name, *filter(None, (s.strip() for s in party.address.splitlines()))]
+        lines += [f"{labels['tax_id']}: {party.tax_id}"] if party.tax_id else []
+        lines += [f"{labels['email']}: {party.email}"] if party.email else []
+        pdf.set_xy(x, top)
+        pdf.set_font(_FONT, "B", 11)
+        pdf.cell(width, 6, labels[key], new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(_FONT, "", 10)
+        pdf.multi_cell(width, 5, "\n".join(lines), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        bottoms.append(pdf.get_y())
+    pdf.set_xy(pdf.l_margin, max(bottoms) + 8)
+
+
+def _items(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
+    """The item table: a heading row, the one item row and a bold totals row."""
+    net, vat = split_gross(data.gross, data.vat_rate)
+    lang, cur = data.language, data.currency
+    amounts = [format_amount(a, cur, lang) for a in (net, vat, data.gross)]
+    _row(pdf, [labels[k] for k in ("item", "qty", "net", "rate", "vat", "gross")], bold=True)
+    rate = format_rate(data.vat_rate, lang)
+    _row(pdf, [data.item, str(data.quantity), amounts[0], rate, amounts[1], amounts[2]], bold=False)
+    _row(pdf, [labels["total"], "", amounts[0], "", amounts[1], amounts[2]], bold=True)
+    pdf.ln(6)
+
+
+def _row(pdf: FPDF, texts: list[str], *, bold: bool) -> None:
+    """One table row of bordered cells, all as tall as the cell that wraps to the most lines.
+
+    Text goes first and the frames after, once the row's height is known; this needs no
+    measuring API, so it works the same across fpdf2 2.7 and later.
+    """
+    pdf.set_font(_FONT, "B" if bold else "", 9)
+    top, x, bottom = pdf.get_y(), pdf.l_margin, pdf.get_y()
+    for width, text, align in zip(_COLS, texts, _ALIGN, strict=True):
+        pdf.set_xy(x, top + 0.5)
+        pdf.multi_cell(width, 5, text, align=align, new_x=XPos.RIGHT, new_y=YPos.NEXT)
+        bottom = max(bottom, pdf.get_y() + 0.5)
+        x += width
+    x = pdf.l_margin
+    for width in _COLS:
+        pdf.rect(x, top, width, bottom - top)
+        x += width
+    pdf.set_xy(pdf.l_margin, bottom)
