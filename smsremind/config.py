@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -191,11 +192,72 @@ class Quota:
 class Email:
     admin: str = _opt("admin@example.com", _str)
     maildir: Path = _opt(Path("mail"), _str, path="db")
+    host: str = _opt("", _str)
+    port: int = _opt(587, _int(1, 65535))
+    user: str = _opt("", _str)
+    password: str = _opt("", _str, env="SMSREMIND_SMTP_PASSWORD")
+    security: str = _opt("starttls", _choice("starttls", "tls", "none"))
+    from_: str = field(default="smsremind@localhost", metadata={**_key(_str), "name": "from"})
+    timeout: float = _opt(30.0, _number(1, 300))
+
+
+def _decimal(v: Any) -> Decimal:
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        raise ValueError('must be a decimal number in quotes, e.g. "129.00"')
+    try:
+        value = Decimal(str(v))
+    except InvalidOperation:
+        raise ValueError('must be a decimal number in quotes, e.g. "129.00"') from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("must be a number >= 0")
+    return value
+
+
+def _packs(v: Any) -> dict[int, Decimal]:
+    if not isinstance(v, dict) or not v:
+        raise ValueError('must map pack sizes to prices, e.g. "100" = "29.00"')
+    packs = {}
+    for size, price in v.items():
+        if size not in ("100", "500", "1000"):
+            raise ValueError(f"unknown pack {size!r}; packs are 100, 500 and 1000")
+        packs[int(size)] = _decimal(price)
+    return dict(sorted(packs.items()))
+
+
+DEFAULT_PACKS = {100: Decimal("29.00"), 500: Decimal("129.00"), 1000: Decimal("239.00")}
+
+
+@dataclass(frozen=True)
+class Party:
+    """Seller or buyer on the invoice: ``[payments.seller]`` / ``[payments.buyer]``."""
+
+    name: str = _opt("", _str)
+    address: str = _opt("", _str)
+    tax_id: str = _opt("", _str)
+    email: str = _opt("", _str)
 
 
 @dataclass(frozen=True)
 class Payments:
     sandbox: bool = _opt(True, _bool)
+    merchant_id: int = _opt(0, _int(0, 10**12))
+    pos_id: int = _opt(0, _int(0, 10**12))
+    api_key: str = _opt("", _str, env="SMSREMIND_P24_API_KEY")
+    crc: str = _opt("", _str, env="SMSREMIND_P24_CRC")
+    currency: str = _opt("PLN", _choice("PLN", "CZK"))
+    pending_hours: int = _opt(24, _int(1, 24 * 30))
+    vat_rate: Decimal = _opt(Decimal("23"), _decimal)
+    return_url: str = _opt("https://www.przelewy24.pl", _str)
+    base_url: str = _opt("", _str)
+    packs: dict[int, Decimal] = field(default_factory=lambda: dict(DEFAULT_PACKS), metadata=_key(_packs))
+    seller: Party = field(default_factory=Party, metadata={"section": Party})
+    buyer: Party = field(default_factory=Party, metadata={"section": Party})
+
+    @property
+    def host(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return "https://sandbox.przelewy24.pl" if self.sandbox else "https://secure.przelewy24.pl"
 
 
 @dataclass(frozen=True)
@@ -211,7 +273,7 @@ class Practice:
     sender: str = _opt("", _str)
 
 
-SECRET_FIELDS = ("token", "password", "auth_token")
+SECRET_FIELDS = ("token", "password", "auth_token", "api_key", "crc")
 
 
 @dataclass(frozen=True)
@@ -358,9 +420,7 @@ def has_secrets(cfg: Config) -> bool:
     except (OSError, tomllib.TOMLDecodeError):
         return False
     sections = [data.get("gateway", {}), data.get("email", {}), data.get("payments", {})]
-    return any(
-        isinstance(s, dict) and any(s.get(k) for k in (*SECRET_FIELDS, "api_key", "crc")) for s in sections
-    )
+    return any(isinstance(s, dict) and any(s.get(k) for k in SECRET_FIELDS) for s in sections)
 
 
 def readable_by_others(path: Path) -> bool:

@@ -20,7 +20,9 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from smsremind import quota
 from smsremind.clock import to_store
+from smsremind.config import Config
 from smsremind.gateways.base import Outcome, Result, Sms
 from smsremind.messages import SOFT, Planned
 from smsremind.notices import snapshot
@@ -146,17 +148,26 @@ def record(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
         return False  # another run attempted these visits meanwhile
 
 
-def claim(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
-    """Commit ``p`` as ``sending``; False if it was claimed or changed elsewhere."""
+CLAIMED, TAKEN, NO_QUOTA = "claimed", "taken", "no-quota"
+
+
+def claim(store: Store, cfg: Config, p: Planned, now: datetime, run: int | None) -> str:
+    """Commit ``p`` as ``sending`` and return CLAIMED.
+
+    TAKEN: another process claimed it, or the appointment changed since
+    planning.  NO_QUOTA: the parts it needs are not left; nothing written.
+    """
     try:
         with store.tx() as conn:
+            if not quota.can_send(conn, cfg, now, p.parts):
+                return NO_QUOTA
             if p.kind != "reminder" and not _tell(conn, p):
-                return False
+                return TAKEN
             conn.executemany("DELETE FROM messages WHERE id = ?", [(row[0],) for row in _soft_rows(conn, p)])
             _insert(conn, p, "sending", now, run)
-            return True
+            return CLAIMED
     except sqlite3.IntegrityError:
-        return False
+        return TAKEN
 
 
 def as_sms(store: Store, message_id: int) -> Sms:
@@ -174,8 +185,8 @@ def as_sms(store: Store, message_id: int) -> Sms:
     return Sms(row[0], row[1], row[2], row[3], row[4], row[5], ext_ids)
 
 
-def finish(store: Store, message_id: int, result: Result, now: datetime, attempts: int) -> str:
-    """Write the gateway's answer; returns the new state."""
+def finish(store: Store, cfg: Config, message_id: int, result: Result, now: datetime, attempts: int) -> str:
+    """Write the gateway's answer, charging the quota for an accepted message; returns the new state."""
     state, reason = {
         Outcome.ACCEPTED: ("sent", None),
         Outcome.REJECTED: ("failed", result.reason or "rejected by the gateway"),
@@ -200,6 +211,9 @@ def finish(store: Store, message_id: int, result: Result, now: datetime, attempt
                 message_id,
             ),
         )
+        if state == "sent":
+            parts = conn.execute("SELECT parts FROM messages WHERE id = ?", (message_id,)).fetchone()[0]
+            quota.charge(conn, cfg, now, message_id, parts)
     return state
 
 

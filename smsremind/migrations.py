@@ -124,4 +124,48 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "003_quota_and_payments",
+        """
+        -- The quota is derived from this append-only ledger (SPEC §7): parts > 0 credit,
+        -- parts < 0 debit. month = the calendar month (config zone) a row counts for.
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            month TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('allowance', 'adjust', 'purchase', 'charge', 'refund')),
+            pool TEXT NOT NULL CHECK (pool IN ('monthly', 'bought')),
+            parts INTEGER NOT NULL,
+            message INTEGER,
+            payment INTEGER,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX ledger_by_month ON ledger (month, pool);
+        CREATE INDEX ledger_by_message ON ledger (message) WHERE message IS NOT NULL;
+        -- One allowance per month and one credit per payment, whatever process runs.
+        CREATE UNIQUE INDEX ledger_one_allowance ON ledger (month) WHERE kind = 'allowance';
+        CREATE UNIQUE INDEX ledger_one_purchase ON ledger (payment) WHERE kind = 'purchase';
+
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL UNIQUE,
+            pack INTEGER NOT NULL,
+            amount INTEGER NOT NULL,           -- lowest currency unit (grosze, haléře)
+            price TEXT NOT NULL,               -- gross, as configured
+            currency TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('new', 'pending', 'credited', 'expired', 'failed')),
+            sandbox INTEGER NOT NULL,
+            token TEXT,
+            link TEXT,
+            order_id INTEGER,
+            error TEXT,
+            invoice_number TEXT UNIQUE,
+            invoice_mailed_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            credited_at TEXT
+        );
+        """,
+    ),
 ]

@@ -220,6 +220,16 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
 # --- days as a whole: what preview shows and what run acts on
 
 
+def _keep_holds(fresh: list[Planned], held: list[Planned]) -> None:
+    """A message the last run held (quota, gateway outage) is still held until a run sends it:
+    planning alone cannot know the balance or the gateway, so the stored hold shows through."""
+    holds = {(h.kind, frozenset(h.starts.items())): h.reason for h in held}
+    for p in fresh:
+        reason = holds.get((p.kind, frozenset(p.starts.items())))
+        if reason and p.status in ("planned", "due"):
+            p.status, p.reason = "held", reason
+
+
 def day_plan(
     store: Store,
     ctx: PlanContext,
@@ -232,9 +242,11 @@ def day_plan(
         fresh += [p for p in notices(store, ctx) if p.send_at.date() == day]
     covered = {(p.kind == "reminder", vid) for p in fresh for vid in p.starts}
     first, end = day_start(day, ctx.tz), day_start(day + timedelta(days=1), ctx.tz)
+    everything = stored_between(store, ctx.tz, first, end)
+    _keep_holds(fresh, [s for s in everything if s.status == "held"])
     stored = [
         s
-        for s in stored_between(store, ctx.tz, first, end)
+        for s in everything
         if s.status in ATTEMPTED or not any((s.kind == "reminder", vid) in covered for vid in s.starts)
     ]
     return sorted(fresh + stored, key=lambda p: (p.send_at, p.practice, p.to, p.kind))

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smsremind import journal, notices, planner
+from smsremind import alerts, journal, notices, planner
 from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.gateways.base import Gateway, Outcome, Result
-from smsremind.messages import Planned, TextSource, Visit, load_stored
+from smsremind.messages import QUOTA, Planned, TextSource, Visit, load_stored
+from smsremind.payments import purchase
 from smsremind.sender import deliver
 from smsremind.store import Store
 
@@ -49,6 +50,7 @@ class RunReport:
     disabled: bool = False
     dry_run: bool = False
     recovered: int = 0
+    payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
 
     def add(self, planned: Planned) -> None:
         if planned.status in COUNTS:
@@ -115,10 +117,12 @@ def run(
         since = since_last_run(store, cfg, now)
         run_id = _start(store, now)
         try:
-            send = _Sender(store, gateway, now, report, sleep)
+            send = _Sender(store, cfg, gateway, now, report, sleep)
             _recover(store, send)
+            report.payments = purchase.check_pending(store, cfg, now)  # a top-up frees held messages
             ctx = planner.PlanContext.build(store, cfg, now, text_for)
             _act(store, send, ctx, plan(store, ctx, since), run_id)
+            alerts.check(store, cfg, now)
         except BaseException as exc:
             _finish(store, run_id, report, "error", str(exc) or type(exc).__name__)
             raise
@@ -142,9 +146,16 @@ class _Sender:
     """Hands claimed messages to the gateway and records each answer in the report."""
 
     def __init__(
-        self, store: Store, gateway: Gateway, now: datetime, report: RunReport, sleep: Callable[[float], None]
+        self,
+        store: Store,
+        cfg: Config,
+        gateway: Gateway,
+        now: datetime,
+        report: RunReport,
+        sleep: Callable[[float], None],
     ):
-        self.store, self.gateway, self.now, self.report, self.sleep = store, gateway, now, report, sleep
+        self.store, self.cfg, self.gateway, self.now = store, cfg, gateway, now
+        self.report, self.sleep = report, sleep
 
     def __call__(self, p: Planned, resend: bool = False) -> None:
         assert p.message_id is not None
@@ -153,9 +164,11 @@ class _Sender:
             delivery = deliver(self.gateway, sms, self.now, resend=resend, sleep=self.sleep)
         except SmsRemindError:
             # The gateway refused to work at all: the message certainly did not go out.
-            journal.finish(self.store, p.message_id, Result(Outcome.TRANSIENT), self.now, 1)
+            journal.finish(self.store, self.cfg, p.message_id, Result(Outcome.TRANSIENT), self.now, 1)
             raise
-        p.status = journal.finish(self.store, p.message_id, delivery.result, self.now, delivery.attempts)
+        p.status = journal.finish(
+            self.store, self.cfg, p.message_id, delivery.result, self.now, delivery.attempts
+        )
         p.reason = None if p.status == "sent" else (delivery.result.reason or journal.GATEWAY_UNAVAILABLE)
         if delivery.result.parts:
             p.parts = delivery.result.parts
@@ -168,8 +181,14 @@ def _act(store: Store, send: _Sender, ctx: planner.PlanContext, todo: Plan, run_
     for p in todo.outcomes:
         if p.status in ("skipped", "expired") and journal.record(store, p, ctx.now, run_id):
             send.report.add(p)
-        elif p.status == "due" and journal.claim(store, p, ctx.now, run_id):
-            send(p)
+        elif p.status == "due":
+            claimed = journal.claim(store, ctx.cfg, p, ctx.now, run_id)
+            if claimed == journal.CLAIMED:
+                send(p)
+            elif claimed == journal.NO_QUOTA:
+                p.status, p.reason = "held", QUOTA
+                journal.record(store, p, ctx.now, run_id)
+                send.report.add(p)
 
 
 def _recover(store: Store, send: _Sender) -> None:
@@ -181,7 +200,8 @@ def _recover(store: Store, send: _Sender) -> None:
             send(p, resend=True)
         else:
             reason = "interrupted while sending; not resent (the gateway has no idempotency key)"
-            p.status = journal.finish(store, message_id, Result(Outcome.UNKNOWN, reason=reason), send.now, 0)
+            result = Result(Outcome.UNKNOWN, reason=reason)
+            p.status = journal.finish(store, send.cfg, message_id, result, send.now, 0)
             p.reason = reason
             send.report.add(p)
 

@@ -87,3 +87,76 @@ def csv_file(folder: Path, text: str, name: str = "in.csv", encoding: str = "utf
     path = folder / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+# --- real servers on 127.0.0.1 for e-mail and Przelewy24
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SmtpInbox:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self, user: str = "", password: str = ""):
+        import email
+        import email.policy
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages: list[email.message.Message] = []
+        self.user, self.password = user, password
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode(), auth_data.password.decode()) == (user, password)
+            return AuthResult(success=ok)
+
+        inbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                inbox.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+                return "250 OK"
+
+        self.port = free_port()
+        options = {"authenticator": authenticate, "auth_require_tls": False} if user else {}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **options)
+
+    def config(self) -> str:
+        login = f'user = "{self.user}"\npassword = "{self.password}"\n' if self.user else ""
+        server = f'host = "127.0.0.1"\nport = {self.port}\nsecurity = "none"\n'
+        return f'[email]\n{server}admin = "kierownik@gabinet.pl"\n{login}'
+
+
+@pytest.fixture
+def smtp() -> Any:
+    inbox = SmtpInbox(user="smsremind", password="s3cret")
+    inbox.controller.start()
+    yield inbox
+    inbox.controller.stop()
+
+
+@pytest.fixture
+def p24() -> Any:
+    from tests.p24_server import P24Server
+
+    with P24Server() as server:
+        yield server
+
+
+def p24_config(server: Any) -> str:
+    return (
+        f"[payments]\nmerchant_id = {server.merchant_id}\n"
+        f'api_key = "{server.api_key}"\ncrc = "{server.crc}"\n'
+        f'base_url = "{server.url}"\n'
+        '[payments.seller]\nname = "SMS Serwis Sp. z o.o."\naddress = "ul. Długa 1, 00-001 Warszawa"\n'
+        'tax_id = "PL5250000000"\n'
+        '[payments.buyer]\nname = "Gabinet Stomatologiczny Uśmiech"\naddress = "ul. Żółkiewskiego 12, Łódź"\n'
+        'tax_id = "PL7250000000"\n'
+    )

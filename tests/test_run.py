@@ -241,8 +241,8 @@ def test_killed_run_is_resolved_by_the_next_one(app: Cli) -> None:
     ctx = PlanContext.build(store, cfg, now)
     first, second = sorted(reminders_for(store, ctx, [now.date()]), key=lambda p: p.to)
     # A run claimed both and was killed: message 1 had reached the outbox, message 2 had not.
-    assert claim(store, first, now, None) and claim(store, second, now, None)
-    assert not claim(store, first, now, None)  # a second claim of the same visit fails
+    assert claim(store, cfg, first, now, None) == claim(store, cfg, second, now, None) == "claimed"
+    assert claim(store, cfg, first, now, None) == "taken"  # a second claim of the same visit fails
     from smsremind.gateways.outbox import OutboxGateway
     from smsremind.journal import as_sms
 
@@ -256,7 +256,7 @@ def test_orphan_on_gateway_without_idempotency_becomes_unknown(app: Cli) -> None
     store, cfg = _setup(app, "1,2026-12-01 10:00,601234567,A,P\n")
     now = parse_now("2026-11-30 12:00", cfg.timezone)
     [p] = reminders_for(store, PlanContext.build(store, cfg, now), [now.date()])
-    assert claim(store, p, now, None)
+    assert claim(store, cfg, p, now, None) == "claimed"
     gw = Scripted([], idempotent=False)
     report = runner.run(store, cfg, gw, parse_now("2026-11-30 12:05", cfg.timezone))
     assert [(m.status, m.reason[:31]) for m in report.messages] == [

@@ -246,6 +246,14 @@ def _print_status(doc: dict) -> None:
         )
     if doc["warning"]:
         out.print(f"[bold red]warning:[/] {doc['warning']}", highlight=False)
+    q = doc["quota"]
+    out.print(
+        f"Quota: {q['total']} parts left ({q['monthly_left']} of {q['monthly_allowance']} monthly, "
+        f"{q['bought_left']} bought)",
+        highlight=False,
+    )
+    if doc["pending_purchases"]:
+        out.print("Purchases waiting for payment: " + ", ".join(doc["pending_purchases"]), highlight=False)
     today = ", ".join(f"{n} {k}" for k, n in sorted(doc["today"].items())) or "nothing"
     out.print(f"Today ({doc['now'][:10]}): {today}", highlight=False)
     if doc["planned_today"]:

@@ -1,0 +1,83 @@
+"""E-mail to the practice administrator: SMTP when `[email] host` is set, else a Maildir.
+
+The Maildir beside the database is the embedded default (SPEC §7): nothing is
+lost and every message can be read with any mail client (`mutt -f mail/`).
+Messages can carry health-adjacent data (practice names, purchase details), so
+the Maildir is created 0700 and each message 0600.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from smsremind.config import Config
+from smsremind.errors import MailError
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    body: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # (filename, data, mime type)
+
+
+def build(cfg: Config, mail: Mail) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = cfg.email.from_
+    msg["To"] = mail.to
+    msg["Subject"] = mail.subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="smsremind")
+    msg.set_content(mail.body)
+    for filename, data, mime in mail.attachments:
+        maintype, _, subtype = mime.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def send(cfg: Config, mail: Mail) -> str:
+    """Deliver ``mail``; returns where it went, raises MailError with one clear line."""
+    msg = build(cfg, mail)
+    if cfg.email.host:
+        return _smtp(cfg, msg)
+    return _maildir(cfg, msg)
+
+
+def _smtp(cfg: Config, msg: EmailMessage) -> str:
+    e = cfg.email
+    try:
+        if e.security == "tls":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                e.host, e.port, timeout=e.timeout, context=ssl.create_default_context()
+            )
+        else:
+            server = smtplib.SMTP(e.host, e.port, timeout=e.timeout)
+        with server:
+            if e.security == "starttls":
+                server.starttls(context=ssl.create_default_context())
+            if e.user:
+                server.login(e.user, e.password)
+            server.send_message(msg)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"e-mail to {msg['To']} via {e.host}:{e.port} failed: {exc}") from None
+    return f"smtp://{e.host}:{e.port}"
+
+
+def _maildir(cfg: Config, msg: EmailMessage) -> str:
+    path = cfg.email.maildir
+    old = os.umask(0o077)
+    try:
+        box = mailbox.Maildir(path, create=True)
+        key = box.add(msg)
+    except OSError as exc:
+        raise MailError(f"cannot write mail into {path}: {exc.strerror or exc}") from None
+    finally:
+        os.umask(old)
+    return str(path / "new" / key)

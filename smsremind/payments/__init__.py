@@ -1,0 +1,1 @@
+"""Buying SMS packs: the Przelewy24 client and the purchase flow."""
