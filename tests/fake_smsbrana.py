@@ -1,0 +1,725 @@
+"""A local fake of SMSbrána.cz "SMS Connect" (HTTP API) for tests: real HTTP on 127.0.0.1.
+
+The real service has one endpoint, ``https://api.smsbrana.cz/smsconnect/http.php``, taking GET query
+or POST form parameters; here it is ``{url}/smsconnect/http.php`` (:data:`API_PATH`). Every answer
+to a request that reached the application is HTTP 200 with a small XML document whose ``<err>`` is
+0 on success, as the real service does (application errors are never HTTP errors)::
+
+    <?xml version='1.0' encoding='utf-8'?>
+    <result>
+    <err>0</err>
+    ...
+    </result>
+
+Login (both variants of the documentation are accepted on the same account):
+
+* advanced ("pokročilé přihlášení", recommended): ``login``, ``time`` (``YYYYMMDDTHHMMSS``, local
+  time in Prague), ``sul`` (a random salt) and ``auth = md5(password + time + sul)`` in lowercase
+  hex. The older parameter name ``hash`` (used by the vendor's own PHP classes) is accepted too.
+  ``time`` is compared with the *real* clock (never with a replayed "now" of the application):
+  more than ``max_skew`` seconds away gives error 4. A salt already used by a successful login on
+  the same (Prague) day gives error 7.
+* simple ("jednoduché přihlášení"): ``login`` and ``password`` in clear.
+
+Actions:
+
+* ``send_sms``: ``number`` (digits with the country code, optionally after ``+`` or ``00``; 9
+  digits alone are taken as a Czech number), ``message``, optional ``sender_id``, ``sender_phone``,
+  ``when``, ``delivery_report`` (1 = a delivery report is wanted), ``user_id`` (the caller's id of
+  the message; a user_id already sent is refused with error -1 and nothing is sent), ``data_code``
+  (``7bit`` or ``ucs2``; without it the text decides). Success::
+
+      <err>0</err><price>1.1</price><sms_count>1</sms_count><credit>998.9</credit><sms_id>3563000001</sms_id>
+
+  ``sms_count`` is counted honestly: GSM-7 160 septets, 153 per part when concatenated, extension
+  characters (``^{}\\[~]|€`` and form feed) cost 2; one character outside GSM-7 makes the whole text
+  UCS-2, 70 UTF-16 units, 67 per part (characters outside the BMP cost 2). A 2-unit item is never
+  split between parts. ``price = price_per_sms * sms_count`` is taken from the credit.
+* ``credit_info``: ``<err>0</err><credit>998.9</credit>``.
+* ``inbox``: delivery reports (and incoming SMS, always none here)::
+
+      <err>0</err><inbox><delivery_sms></delivery_sms><delivery_report>
+        <item><idsms>3563000001</idsms><number>420603123456</number><time>20261127T091502</time>
+        <status>1</status></item></delivery_report></inbox>
+
+  Reports stay in the inbox until a request with ``delete=1`` has returned them. Tests create
+  reports with :meth:`FakeSmsbrana.set_delivery`; only messages sent with ``delivery_report=1``
+  can have one.
+
+Any other action (including the real ``xml_queue`` bulk action, not faked here) answers error 6.
+Any other path answers HTTP 404. Error codes are listed in :data:`ERRORS`.
+
+Faults (:meth:`FakeSmsbrana.fail_next` and friends) are queued rules used in the order given, one
+rule per ``send_sms`` request; ``credit_info`` and ``inbox`` requests never take a fault (only
+:meth:`FakeSmsbrana.delay` applies to every request). SMS Connect documents no throttling error, so
+:meth:`FakeSmsbrana.rate_limit_next` answers plain HTTP 429 with ``Retry-After: 1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "API_PATH",
+    "DELIVERED",
+    "DELIVERY_STATUSES",
+    "ERRORS",
+    "ERR_ACTION",
+    "ERR_AUTH",
+    "ERR_CREDIT",
+    "ERR_DATABASE",
+    "ERR_DUPLICATE",
+    "ERR_EMPTY_MESSAGE",
+    "ERR_IP",
+    "ERR_LOGIN",
+    "ERR_NUMBER",
+    "ERR_OK",
+    "ERR_SALT_USED",
+    "ERR_TIME",
+    "ERR_TOO_LONG",
+    "ERR_UNKNOWN",
+    "EXPIRED",
+    "FIRST_SMS_ID",
+    "GARBAGE_BODY",
+    "MAX_MESSAGE_CHARS",
+    "PRAGUE",
+    "STORED",
+    "UNDELIVERED",
+    "UNKNOWN_STATUS",
+    "FakeSmsbrana",
+    "auth_params",
+    "connect_time",
+    "sms_parts",
+]
+
+API_PATH = "/smsconnect/http.php"
+PRAGUE = ZoneInfo("Europe/Prague")
+TIME_FORMAT = "%Y%m%dT%H%M%S"
+FIRST_SMS_ID = 3563000001
+MAX_MESSAGE_CHARS = 459  # "SMS je delší než povolených 459 znaků"
+
+ERR_OK = 0
+ERR_DUPLICATE = -1  # duplicate user_id: a message with this user_id was sent before
+ERR_UNKNOWN = 1
+ERR_LOGIN = 2
+ERR_AUTH = 3  # wrong hash/auth or password (depending on the login variant)
+ERR_TIME = 4  # time too far from the server's clock
+ERR_IP = 5  # IP address not allowed in the SMS Connect settings
+ERR_ACTION = 6
+ERR_SALT_USED = 7  # this salt was already used on this day
+ERR_DATABASE = 8  # no connection to the database
+ERR_CREDIT = 9
+ERR_NUMBER = 10
+ERR_EMPTY_MESSAGE = 11
+ERR_TOO_LONG = 12
+
+ERRORS: dict[int, str] = {
+    ERR_DUPLICATE: "duplicate user_id (a message with this user_id was already sent)",
+    ERR_UNKNOWN: "unknown error",
+    ERR_LOGIN: "invalid login",
+    ERR_AUTH: "invalid hash or password",
+    ERR_TIME: "invalid time (clock difference larger than the accepted maximum)",
+    ERR_IP: "IP address not allowed",
+    ERR_ACTION: "invalid action",
+    ERR_SALT_USED: "this salt was already used today",
+    ERR_DATABASE: "no database connection",
+    ERR_CREDIT: "not enough credit",
+    ERR_NUMBER: "invalid recipient number",
+    ERR_EMPTY_MESSAGE: "empty message",
+    ERR_TOO_LONG: f"message longer than {MAX_MESSAGE_CHARS} characters",
+}
+
+# Delivery report ``<status>`` values as client libraries read them (not from the documentation).
+UNKNOWN_STATUS = 0
+DELIVERED = 1
+STORED = 2  # kept by the SMS centre, delivery still pending
+UNDELIVERED = 3
+EXPIRED = 5
+DELIVERY_STATUSES: dict[str, int] = {
+    "unknown": UNKNOWN_STATUS,
+    "delivered": DELIVERED,
+    "stored": STORED,
+    "undelivered": UNDELIVERED,
+    "expired": EXPIRED,
+}
+
+# What garbage_next() answers: a proxy's error page, HTML that no XML parser accepts (<hr> is open).
+GARBAGE_BODY = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><hr></body></html>"
+
+# GSM 03.38 default alphabet (without the escape 0x1B) and its extension table (2 septets each).
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def connect_time(at: datetime | None = None) -> str:
+    """``time`` as SMS Connect wants it: Prague local time, ``YYYYMMDDTHHMMSS`` (now by default)."""
+    moment = datetime.now(UTC) if at is None else at
+    if moment.tzinfo is None:
+        raise ValueError("pass an aware datetime (the wire format is Prague local time)")
+    return moment.astimezone(PRAGUE).strftime(TIME_FORMAT)
+
+
+def auth_params(
+    login: str, password: str, at: datetime | None = None, sul: str | None = None, name: str = "auth"
+) -> dict[str, str]:
+    """Advanced-login parameters: login, time, sul and ``name`` (``auth`` or ``hash``) = md5(...)."""
+    stamp = connect_time(at)
+    salt = secrets.token_hex(8) if sul is None else sul
+    digest = hashlib.md5((password + stamp + salt).encode("utf-8")).hexdigest()
+    return {"login": login, "time": stamp, "sul": salt, name: digest}
+
+
+def sms_parts(text: str, data_code: str | None = None) -> int:
+    """Number of SMS a text travels as (see the module docstring). ``data_code``: None, 7bit, ucs2."""
+    gsm = data_code == "7bit" or (
+        data_code is None and all(c in _GSM7_BASIC or c in _GSM7_EXTENSION for c in text)
+    )
+    if gsm:  # with data_code=7bit a character outside GSM-7 is replaced by one septet
+        costs = [2 if c in _GSM7_EXTENSION else 1 for c in text]
+        single, multi = 160, 153
+    else:
+        costs = [2 if ord(c) > 0xFFFF else 1 for c in text]
+        single, multi = 70, 67
+    if sum(costs) <= single:
+        return 1
+    parts, room = 1, multi
+    for cost in costs:
+        if cost > room:
+            parts += 1
+            room = multi
+        room -= cost
+    return parts
+
+
+def _number(raw: str) -> str | None:
+    """Digits with the country code (no +), or None when it is not a phone number."""
+    digits = raw[1:] if raw.startswith("+") else raw[2:] if raw.startswith("00") else raw
+    if not _DIGITS.fullmatch(digits):
+        return None
+    if len(digits) == 9:  # a national Czech number
+        digits = "420" + digits
+    if not 10 <= len(digits) <= 15 or digits.startswith("0"):
+        return None
+    return digits
+
+
+def _amount(value: float) -> str:
+    """1.1 -> "1.1", 2.2000000000000002 -> "2.2", 5.0 -> "5"."""
+    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _xml(inner: str) -> str:
+    return f"<?xml version='1.0' encoding='utf-8'?>\n<result>\n{inner}</result>\n"
+
+
+def _fields(pairs: list[tuple[str, Any]]) -> str:
+    return "".join(f"<{name}>{escape(str(value))}</{name}>\n" for name, value in pairs)
+
+
+def _result(err: int, **values: Any) -> str:
+    return _xml(_fields([("err", err), *values.items()]))
+
+
+@dataclass
+class _Reply:
+    status: int | None  # None: close the connection without answering
+    body: str = ""
+    content_type: str = "text/xml; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Rule:
+    kind: str  # fail, rate_limit, business, hang, accept_drop, drop, garbage
+    times: int
+    status: int = 500
+    body: str | bytes | None = None
+    code: int = 0
+    seconds: float = 0.0
+    accepted: bool = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 30  # idle keep-alive connections give up after this
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean; FakeSmsbrana.requests is the log
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        fake = self.server.fake
+        entry, reply = fake._serve(self.command, self.path, self.headers.get("Content-Type", ""), raw)
+        # t_end is stamped before the first byte goes out (or the socket closes), so a client that has
+        # its answer always finds t_end set in the log
+        fake._finish(entry)
+        if reply.status is None:
+            self.close_connection = True
+            return
+        payload = reply.body if isinstance(reply.body, bytes) else reply.body.encode("utf-8")
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        except OSError:  # the client gave up (timeout) or stop() closed the socket
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # many concurrent clients connect at once in the throughput benchmark
+
+    def __init__(self, fake: FakeSmsbrana):
+        self.fake = fake
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def track(self, connection: socket.socket, add: bool) -> None:
+        with self._connections_lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """End kept-alive and in-flight client connections so nothing is served after stop()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class FakeSmsbrana:
+    """Fake SMSbrána SMS Connect on ``127.0.0.1:<free port>``; use as a context manager.
+
+    ``accepted`` lists every message the fake "sent", in order: ``id`` (the ``sms_id``, a string),
+    ``to`` (digits with the country code), ``text``, ``sender`` (``sender_id`` or None), ``key``
+    (``user_id`` or None), ``parts`` and ``at`` (``time.monotonic()``).
+
+    ``requests`` lists every request, in order of arrival: ``method``, ``path`` (with the query),
+    ``params`` (query and form merged, one value each), ``action``, ``status`` (None when the
+    connection was closed without an answer), ``response`` (the answer body as text, None when
+    dropped), ``err`` (the ``<err>`` answered, or None), ``reason`` (why it was refused or what
+    fault was applied, or None), ``fault`` (the fault rule's kind, or None), ``accepted_id``,
+    ``t_start`` (request read) and ``t_end`` (``time.monotonic()`` just before the answer is written
+    or the connection closed; None while the request is still being served).
+    """
+
+    def __init__(
+        self,
+        login: str = "gabinet",
+        password: str = "secret",
+        credit: float = 1000.0,
+        price_per_sms: float = 1.1,
+        max_skew: float = 300,
+    ):
+        self.login = login
+        self.password = password
+        self.credit = float(credit)
+        self.price_per_sms = float(price_per_sms)
+        self.max_skew = float(max_skew)
+        self.accepted: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.invalid_numbers: set[str] = set()
+        self._lock = threading.RLock()
+        self._ids = itertools.count(FIRST_SMS_ID)
+        self._user_ids: set[str] = set()
+        self._salts: set[tuple[date, str]] = set()
+        self._messages: dict[str, dict[str, Any]] = {}  # sms_id -> number, delivery_report
+        self._reports: list[dict[str, str]] = []
+        self._rules: list[_Rule] = []
+        self._delay = 0.0
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeSmsbrana:
+        if self._server is not None:
+            return self
+        self._stopping = threading.Event()
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; returns at once even while request threads sleep (delay, hang)."""
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes every sleeping request thread; they close without answering
+        server, port = self._server, self.port
+        # shutdown() waits for serve_forever() to notice, which it does at the next poll or the next
+        # connection: knock once so a test's teardown does not wait out the poll interval.
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        while stopper.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            stopper.join(timeout=0.01)
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeSmsbrana:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSmsbrana is not running; use start() or a with block")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:40123``; the API is at ``{url}/smsconnect/http.php``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- control ---------------------------------------------------------------------------
+
+    def delay(self, seconds: float) -> None:
+        """Every answer (any action, faults included) comes after ``seconds``; 0 switches it off."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self._delay = float(seconds)
+
+    def fail_next(self, status: int = 500, times: int = 1, body: str | bytes | None = None) -> None:
+        """The next ``times`` send_sms requests get HTTP ``status`` (default body: an HTML error
+        page), unprocessed: nothing is sent."""
+        self._add(_Rule("fail", times, status=status, body=body))
+
+    def rate_limit_next(self, times: int = 1) -> None:
+        """The next ``times`` send_sms requests get HTTP 429 with ``Retry-After: 1``, unprocessed.
+        (SMS Connect documents no throttling error code of its own.)"""
+        self._add(_Rule("rate_limit", times, status=429))
+
+    def business_error_next(self, code: int, times: int = 1) -> None:
+        """The next ``times`` send_sms requests get HTTP 200 ``<err>code</err>``, unprocessed."""
+        if not isinstance(code, int) or code == ERR_OK:
+            raise ValueError("code must be a non-zero int error code (see ERRORS)")
+        self._add(_Rule("business", times, code=code))
+
+    def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
+        """The next ``times`` send_sms requests are processed (a valid one is accepted and recorded
+        at once), and the answer is written only after ``seconds``. Other requests go on meanwhile."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._add(_Rule("hang", times, seconds=float(seconds)))
+
+    def accept_then_drop_next(self, times: int = 1) -> None:
+        """The next ``times`` send_sms requests are processed (a valid one is accepted), then the
+        connection is closed without an answer."""
+        self._add(_Rule("accept_drop", times))
+
+    def drop_next(self, times: int = 1) -> None:
+        """The next ``times`` send_sms requests are read, then the connection is closed without an
+        answer; nothing is sent."""
+        self._add(_Rule("drop", times))
+
+    def garbage_next(self, times: int = 1, accepted: bool = True) -> None:
+        """The next ``times`` send_sms requests get HTTP 200 with :data:`GARBAGE_BODY` (not XML).
+        With ``accepted`` the request is processed first (a valid one is accepted and recorded)."""
+        self._add(_Rule("garbage", times, accepted=accepted))
+
+    def reset_faults(self) -> None:
+        """Forget every queued fault rule and switch the delay off."""
+        with self._lock:
+            self._rules.clear()
+            self._delay = 0.0
+
+    def set_delivery(self, gateway_id: str | int, status: int | str) -> None:
+        """Put a delivery report for message ``gateway_id`` (its sms_id) in the inbox.
+
+        ``status``: one of :data:`DELIVERY_STATUSES` (name or number). Raises KeyError for an
+        unknown sms_id, ValueError when the message was sent without ``delivery_report=1``."""
+        code = DELIVERY_STATUSES[status] if isinstance(status, str) else int(status)
+        if code not in DELIVERY_STATUSES.values():
+            raise ValueError(f"unknown delivery status {status!r}; known: {DELIVERY_STATUSES}")
+        with self._lock:
+            message = self._messages[str(gateway_id)]
+            if not message["delivery_report"]:
+                raise ValueError(f"message {gateway_id} was sent without delivery_report=1")
+            self._reports.append(
+                {
+                    "idsms": str(gateway_id),
+                    "number": message["number"],
+                    "time": connect_time(),
+                    "status": str(code),
+                }
+            )
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _add(self, rule: _Rule) -> None:
+        if rule.times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._rules.append(rule)
+
+    def _take_rule(self) -> _Rule | None:
+        with self._lock:
+            if not self._rules:
+                return None
+            rule = self._rules[0]
+            rule.times -= 1
+            if rule.times == 0:
+                self._rules.pop(0)
+            return rule
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep unless stop() is called; False when stopping."""
+        if seconds > 0:
+            self._stopping.wait(seconds)
+        return not self._stopping.is_set()
+
+    def _finish(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            entry["t_end"] = time.monotonic()
+
+    def _serve(
+        self, method: str, raw_path: str, content_type: str, raw: bytes
+    ) -> tuple[dict[str, Any], _Reply]:
+        split = urlsplit(raw_path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        if method == "POST" and "multipart" not in content_type.lower():
+            params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": raw_path,
+            "params": params,
+            "action": params.get("action"),
+            "status": None,
+            "response": None,
+            "err": None,
+            "reason": None,
+            "fault": None,
+            "accepted_id": None,
+            "t_start": time.monotonic(),
+            "t_end": None,
+        }
+        with self._lock:
+            self.requests.append(entry)
+            delay = self._delay
+        reply = self._answer(split.path, params, entry, delay)
+        with self._lock:
+            entry["status"] = reply.status
+            if reply.status is not None:
+                entry["response"] = (
+                    reply.body.decode("utf-8", "replace") if isinstance(reply.body, bytes) else reply.body
+                )
+        return entry, reply
+
+    def _answer(self, path: str, params: dict[str, str], entry: dict[str, Any], delay: float) -> _Reply:
+        if not self._sleep(delay):
+            entry["reason"] = "stopped"
+            return _Reply(None)
+        if path != API_PATH:
+            entry["reason"] = f"no such endpoint {path}"
+            return _Reply(404, "Not Found", "text/plain; charset=utf-8")
+        rule = self._take_rule() if params.get("action") == "send_sms" else None
+        if rule is not None:
+            entry["fault"] = rule.kind
+            entry["reason"] = f"fault: {rule.kind}"
+            early = self._unprocessed(rule, entry)
+            if early is not None:
+                return early
+        with self._lock:
+            err, body = self._process(params, entry)
+            entry["err"] = err
+        reply = _Reply(200, body)
+        if rule is None:
+            return reply
+        if rule.kind == "garbage":
+            return _Reply(200, GARBAGE_BODY, "text/html; charset=utf-8")
+        if rule.kind == "accept_drop":
+            return _Reply(None)
+        # hang: the message is recorded; the answer waits (outside the lock: others go on)
+        if not self._sleep(rule.seconds):
+            return _Reply(None)
+        return reply
+
+    def _unprocessed(self, rule: _Rule, entry: dict[str, Any]) -> _Reply | None:
+        """The answer of a fault that does not process the request, or None."""
+        if rule.kind == "fail":
+            body = rule.body
+            if body is None:
+                try:
+                    phrase = HTTPStatus(rule.status).phrase
+                except ValueError:
+                    phrase = "Error"
+                body = f"<html><body><h1>{rule.status} {phrase}</h1></body></html>"
+            return _Reply(rule.status, body, "text/html; charset=utf-8")
+        if rule.kind == "rate_limit":
+            return _Reply(429, "Too Many Requests", "text/plain; charset=utf-8", {"Retry-After": "1"})
+        if rule.kind == "business":
+            entry["err"] = rule.code
+            return _Reply(200, _result(rule.code))
+        if rule.kind == "drop":
+            return _Reply(None)
+        if rule.kind == "garbage" and not rule.accepted:
+            return _Reply(200, GARBAGE_BODY, "text/html; charset=utf-8")
+        return None
+
+    def _process(self, params: dict[str, str], entry: dict[str, Any]) -> tuple[int, str]:
+        err, reason = self._authenticate(params)
+        if err:
+            entry["reason"] = reason
+            return err, _result(err)
+        action = params.get("action", "")
+        if action == "send_sms":
+            return self._send_sms(params, entry)
+        if action == "credit_info":
+            return ERR_OK, _result(ERR_OK, credit=_amount(self.credit))
+        if action == "inbox":
+            return ERR_OK, self._inbox(params.get("delete") == "1")
+        entry["reason"] = f"unknown action {action!r}"
+        return ERR_ACTION, _result(ERR_ACTION)
+
+    def _authenticate(self, params: dict[str, str]) -> tuple[int, str | None]:
+        if params.get("login") != self.login:
+            return ERR_LOGIN, f"unknown login {params.get('login')!r}"
+        digest = params.get("auth") or params.get("hash")
+        if digest is None and "password" in params:
+            if not hmac.compare_digest(params["password"].encode(), self.password.encode()):
+                return ERR_AUTH, "wrong password (simple login)"
+            return ERR_OK, None
+        stamp, salt = params.get("time", ""), params.get("sul", "")
+        if not digest or not stamp or not salt:
+            return ERR_AUTH, "advanced login needs time, sul and auth (or hash); simple login needs password"
+        expected = hashlib.md5((self.password + stamp + salt).encode("utf-8")).hexdigest()
+        if not hmac.compare_digest(digest.encode(), expected.encode()):
+            return ERR_AUTH, f"auth is not md5(password + time + sul) in lowercase hex; want {expected}"
+        try:
+            local = datetime.strptime(stamp, TIME_FORMAT)
+        except ValueError:
+            return ERR_TIME, f"time {stamp!r} is not YYYYMMDDTHHMMSS"
+        now = datetime.now(UTC)
+        # an hour repeated when summer time ends: either reading will do
+        skew = min(abs((local.replace(tzinfo=PRAGUE, fold=fold) - now).total_seconds()) for fold in (0, 1))
+        if skew > self.max_skew:
+            return (
+                ERR_TIME,
+                f"time {stamp} (Prague) is {skew:.0f} s from the server clock (max {self.max_skew:.0f})",
+            )
+        day = now.astimezone(PRAGUE).date()
+        if (day, salt) in self._salts:
+            return ERR_SALT_USED, f"sul {salt!r} was already used today"
+        self._salts.add((day, salt))
+        return ERR_OK, None
+
+    def _send_sms(self, params: dict[str, str], entry: dict[str, Any]) -> tuple[int, str]:
+        def refuse(err: int, reason: str) -> tuple[int, str]:
+            entry["reason"] = reason
+            return err, _result(err)
+
+        raw_number = params.get("number", "")
+        number = _number(raw_number)
+        if number is None or {raw_number, number, f"+{number}"} & self.invalid_numbers:
+            return refuse(ERR_NUMBER, f"invalid number {raw_number!r}")
+        message = params.get("message", "")
+        if message == "":
+            return refuse(ERR_EMPTY_MESSAGE, "empty message")
+        if len(message) > MAX_MESSAGE_CHARS:
+            return refuse(ERR_TOO_LONG, f"message has {len(message)} characters (max {MAX_MESSAGE_CHARS})")
+        data_code = params.get("data_code") or None
+        if data_code not in (None, "7bit", "ucs2"):
+            return refuse(ERR_UNKNOWN, f"data_code {data_code!r} is not 7bit or ucs2 (fake's choice)")
+        user_id = params.get("user_id") or None
+        if user_id is not None and user_id in self._user_ids:
+            return refuse(ERR_DUPLICATE, f"user_id {user_id!r} was already sent")
+        parts = sms_parts(message, data_code)
+        price = self.price_per_sms * parts
+        if self.credit + 1e-9 < price:
+            return refuse(ERR_CREDIT, f"credit {_amount(self.credit)} < price {_amount(price)}")
+        self.credit = round(self.credit - price, 6)
+        sms_id = str(next(self._ids))
+        if user_id is not None:
+            self._user_ids.add(user_id)
+        self._messages[sms_id] = {"number": number, "delivery_report": params.get("delivery_report") == "1"}
+        self.accepted.append(
+            {
+                "id": sms_id,
+                "to": number,
+                "text": message,
+                "sender": params.get("sender_id") or None,
+                "key": user_id,
+                "parts": parts,
+                "at": time.monotonic(),
+            }
+        )
+        entry["accepted_id"] = sms_id
+        return ERR_OK, _result(
+            ERR_OK, price=_amount(price), sms_count=parts, credit=_amount(self.credit), sms_id=sms_id
+        )
+
+    def _inbox(self, delete: bool) -> str:
+        items = "".join(
+            "<item>\n"
+            + _fields([(k, report[k]) for k in ("idsms", "number", "time", "status")])
+            + "</item>\n"
+            for report in self._reports
+        )
+        if delete:
+            self._reports.clear()
+        reports = f"<delivery_report>\n{items}</delivery_report>\n"
+        inbox = f"<inbox>\n<delivery_sms>\n</delivery_sms>\n{reports}</inbox>\n"
+        return _xml(_fields([("err", ERR_OK)]) + inbox)

@@ -1,0 +1,831 @@
+"""A local fake of Twilio's Programmable Messaging REST API (2010-04-01) for tests: real HTTP on 127.0.0.1.
+
+Endpoints (everything needs HTTP Basic auth ``AccountSid:AuthToken``):
+
+* ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` - create (send) a message; form fields
+  ``To``, ``From`` and/or ``MessagingServiceSid``, ``Body`` (``StatusCallback`` is stored, never called)
+* ``GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` - fetch one message
+* ``GET  /2010-04-01/Accounts/{AccountSid}/Messages.json`` - list, newest first, filters ``To``,
+  ``From``, ``DateSent``, ``DateSent<``, ``DateSent>`` (so ``?DateSent>=2024-05-01`` works as in the
+  docs), paging ``PageSize`` (default 50, clamped to 1..1000) and ``Page`` (``PageToken`` is ignored)
+* ``GET  /2010-04-01/Accounts/{AccountSid}.json`` - the Account resource
+
+What Twilio documents and this fake does (sources: the Messages and Accounts resource pages, the
+error pages https://www.twilio.com/docs/errors/NNNNN, the OpenAPI document behind them):
+
+* A created message is answered **201** with the Message resource. ``num_segments`` and
+  ``num_media`` are strings; ``error_code`` is an integer or null; dates are RFC 2822 in GMT;
+  ``date_sent`` is null until the message is sent (see :meth:`FakeTwilio.set_status`).
+* ``From`` and ``MessagingServiceSid`` may be given alone *or together* (error 21603 is only for
+  neither). With a Messaging Service the message starts ``accepted`` and, as documented,
+  ``num_segments`` is ``"0"`` (and ``from`` null when no ``From`` was given) until a sender is assigned,
+  which here happens at the first :meth:`FakeTwilio.set_status` to a later status. Without one it
+  starts ``queued``. :attr:`FakeTwilio.accepted` always carries the honest segment count.
+* Segments: GSM-7 160 / 153 per part (extension-table characters ``^{}\\[~]|€`` and form feed take
+  two septets and are never split across parts); anything else UCS-2, 70 / 67 UTF-16 code units
+  per part (a surrogate pair is never split). Body up to 1600 characters (21617 above).
+* No idempotency key: every accepted POST is a new message, also when it repeats an earlier one.
+* Errors are ``{"code": N, "message": "...", "more_info": "https://www.twilio.com/docs/errors/N",
+  "status": S}``; the codes and texts are in :data:`ERRORS`.
+
+Faults for the client's error handling are queued with the ``*_next`` methods and apply to message
+*creation* requests only (a GET never consumes one), in the order queued. Faults that refuse the
+request (``fail_next``, ``rate_limit_next``, ``business_error_next``, ``drop_next``,
+``garbage_next(accepted=False)``) act on the next authenticated create; faults that accept it
+(``accept_then_hang_next``, ``accept_then_drop_next``, ``garbage_next()``) wait for the next create
+that passes validation - an invalid one gets its normal 4xx and leaves the fault queued.
+
+``delay`` and the hang of ``accept_then_hang_next`` happen *after* the request was processed, so a
+client that times out during them has had its message accepted. Each connection is served by its own
+thread, so a slow answer never holds up the others; :meth:`FakeTwilio.stop` cuts every wait short.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hmac
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+__all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_SERVICE_SID", "ERRORS", "STATUSES", "FakeTwilio", "segments"]
+
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
+DEFAULT_SERVICE_SID = "MG" + "1" * 32
+API_VERSION = "2010-04-01"
+ROOT = f"/{API_VERSION}/Accounts/"
+MAX_BODY = 1600
+
+# code: (HTTP status, message). Messages are the error pages' titles, or the API's own wording where
+# Twilio's docs quote an actual response (21211: "Debugging calls to the REST API"). {to}, {from_},
+# {path} are filled in from the request.
+ERRORS: dict[int, tuple[int, str]] = {
+    20003: (401, "Authenticate"),
+    20004: (405, "Method not allowed"),
+    20404: (404, "The requested resource {path} was not found"),
+    20429: (429, "Too Many Requests"),
+    20500: (500, "Internal Server Error"),
+    20503: (503, "Service unavailable"),
+    21211: (400, "The 'To' number {to} is not a valid phone number."),
+    21212: (
+        400,
+        "The 'From' number {from_} is not a valid phone number, shortcode, or alphanumeric sender ID.",
+    ),
+    21408: (
+        400,
+        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: {to}.",
+    ),
+    21602: (400, "Message body is required."),
+    21603: (400, "A 'From' or 'MessagingServiceSid' parameter is required to send a message"),
+    21604: (400, "'To' phone number is required to send a Message"),
+    21606: (
+        400,
+        "The 'From' phone number provided is not a valid message-capable Twilio phone number "
+        "for this destination/account",
+    ),
+    21608: (400, "The 'to' phone number provided is not yet verified for this account."),
+    21610: (400, "Attempt to send to unsubscribed recipient"),
+    21612: (400, "The 'To' phone number is not currently reachable via SMS"),
+    21614: (400, "'To' number is not a valid mobile number"),
+    21617: (400, "The concatenated message body exceeds the 1600 character limit"),
+    21701: (400, "The Messaging Service does not exist"),
+    21705: (400, "The Messaging Service is invalid"),
+}
+# fail_next(status): the error code Twilio uses for that HTTP status; others get the status itself.
+_STATUS_CODES = {401: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
+
+# Delivery error texts for set_status(..., error_code=...); the docs say not to rely on them.
+DELIVERY_ERRORS = {
+    30003: "Unreachable destination handset",
+    30004: "Message blocked",
+    30005: "Unknown destination handset",
+    30006: "Landline or unreachable carrier",
+    30007: "Carrier violation",
+    30008: "Unknown error",
+}
+
+STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "undelivered",
+    "receiving",
+    "received",
+    "accepted",
+    "scheduled",
+    "read",
+    "partially_delivered",
+    "canceled",
+)
+_UNASSIGNED = ("accepted", "scheduled", "canceled")  # Messaging Service has not picked a sender yet
+_WENT_OUT = ("sending", "sent", "delivered", "undelivered", "read", "partially_delivered")
+
+# 3GPP TS 23.038 default alphabet (ESC left out) and its extension table (two septets each).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_SENDER_NUMBER = re.compile(r"\+[1-9]\d{1,14}|\d{3,8}")  # E.164 or a short code
+_ALPHANUMERIC = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 +\-_&]{1,11}")
+_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+_ACCOUNT_PATH = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)\.json")
+_MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json")
+_MESSAGE_PATH = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json")
+
+GARBAGE = b"<html><head><title>Twilio</title></head><body>OK</body></html>"
+
+
+def _units(text: str) -> tuple[list[int], int, int]:
+    """Per-character sizes and the (single, per-part) limits of the encoding Twilio would use."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text], 160, 153
+    return [len(ch.encode("utf-16-le")) // 2 for ch in text], 70, 67
+
+
+def segments(text: str) -> int:
+    """How many SMS parts Twilio bills for ``text`` (see the module docstring)."""
+    sizes, single, per_part = _units(text)
+    if sum(sizes) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in sizes:
+        if used + size > per_part:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
+
+
+def _rfc2822(moment: datetime | None) -> str | None:
+    return None if moment is None else format_datetime(moment)
+
+
+def _parse_when(value: str) -> date | datetime | None:
+    """A DateSent filter value: YYYY-MM-DD, ISO 8601 or RFC 2822 (naive = UTC); None if unreadable."""
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
+        return None
+    moment: datetime | None = None
+    with contextlib.suppress(ValueError):
+        moment = datetime.fromisoformat(value)
+    if moment is None:
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            moment = parsedate_to_datetime(value)
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass
+class _Reply:
+    status: int | None  # None: close the connection without answering
+    body: Any = None  # dict -> JSON; str/bytes -> sent as is
+    content_type: str = "application/json"
+    wait: float = 0.0  # seconds between processing and answering
+    fault: str | None = None
+    sid: str | None = None
+
+
+@dataclass
+class _Fault:
+    kind: str  # fail, rate_limit, business, drop, garbage, hang, accept_drop
+    times: int
+    status: int = 0
+    body: Any = None
+    code: int = 0
+    seconds: float = 0.0
+    accepts: bool = False
+
+
+def _error(code: int, status: int | None = None, **fields: str) -> _Reply:
+    known_status, template = ERRORS.get(code, (status or 400, HTTPStatus(status or 400).phrase))
+    status = status or known_status
+    body = {
+        "code": code,
+        "message": template.format(**{"to": "", "from_": "", "path": "", **fields}),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return _Reply(status, body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 30  # idle keep-alive connections give up after this
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            with contextlib.suppress(OSError):
+                super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean; FakeTwilio.requests is the log
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        t_start = time.monotonic()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        fake = self.server.fake
+        entry, reply = fake._dispatch(self.command, self.path, dict(self.headers.items()), raw, t_start)
+        if reply.wait > 0:
+            fake._stopping.wait(reply.wait)  # not under the lock: other requests go on meanwhile
+        answer = reply.status is not None and not fake._stopping.is_set()
+        if isinstance(reply.body, bytes):
+            payload = reply.body
+        elif isinstance(reply.body, str):
+            payload = reply.body.encode("utf-8")
+        else:
+            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        with fake._lock:
+            entry["t_end"] = time.monotonic()  # before the answer leaves: a client that has it sees t_end
+        if not answer or reply.status is None:
+            self.close_connection = True  # the connection is closed once this returns: no answer at all
+            return
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # the client gave up (timeout) and closed its end
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, fake: FakeTwilio):
+        self.fake = fake
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def track(self, connection: socket.socket, add: bool) -> None:
+        with self._connections_lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """End open client connections so nothing is served after stop()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class FakeTwilio:
+    """Fake Twilio on ``127.0.0.1:<free port>``; use as a context manager (or ``start()``/``stop()``).
+
+    ``accepted`` lists every message Twilio took, in order: ``id`` (the ``SM…`` sid), ``to``,
+    ``text``, ``sender`` (``From``, or the ``MessagingServiceSid`` when no ``From`` was given),
+    ``key`` (always None: Twilio has no idempotency key), ``parts`` (honest segment count) and
+    ``at`` (``time.monotonic()``).
+
+    ``requests`` lists every request, in order: ``method``, ``path`` (as sent, with the query),
+    ``headers``, ``form`` (the decoded form body), ``params`` (the decoded query), ``body`` (raw
+    body text), ``status`` (None for a dropped connection), ``response`` (the answer body),
+    ``fault`` (the fault that shaped the answer, or None), ``sid`` (of a message it created, or
+    None), ``t_start`` and ``t_end`` (``time.monotonic()``, ``t_end`` once answered or dropped).
+
+    ``invalid_numbers``, ``landline_numbers`` and ``unsubscribed`` are sets of ``To`` numbers that
+    get 21211, 21614 and 21610. ``senders`` are the account's ``From`` values (numbers or
+    alphanumeric IDs, also the Messaging Services' sender pool); ``service_sids`` its Messaging
+    Services.
+    """
+
+    def __init__(
+        self,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = "token",
+        senders: tuple[str, ...] = ("Gabinet", "+48500000000"),
+        service_sids: tuple[str, ...] = (DEFAULT_SERVICE_SID,),
+    ):
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.senders = tuple(senders)
+        self.service_sids = tuple(service_sids)
+        self.accepted: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.invalid_numbers: set[str] = set()
+        self.landline_numbers: set[str] = set()
+        self.unsubscribed: set[str] = set()
+        self.created_at = datetime.now(UTC).replace(microsecond=0)
+        self._messages: dict[str, dict[str, Any]] = {}
+        self._sequence = 0
+        self._faults: list[_Fault] = []
+        self._delay = 0.0
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeTwilio:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; waiting answers (delay, hang) are cut short and their connections closed."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        server = self._server
+        # shutdown() waits for serve_forever() to notice, at the next poll or connection: knock once.
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        while stopper.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            stopper.join(timeout=0.01)
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeTwilio is not running; use start() or a with block")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:40123`` (what the client gets instead of api.twilio.com)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """The good Basic credentials: (AccountSid, AuthToken)."""
+        return (self.account_sid, self.auth_token)
+
+    # --- control ---------------------------------------------------------------------------
+
+    def delay(self, seconds: float) -> None:
+        """Every answer (any endpoint) goes out ``seconds`` after its request was processed."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self._delay = float(seconds)
+
+    def fail_next(self, status: int = 500, times: int = 1, body: Any = None) -> None:
+        """The next ``times`` creates get HTTP ``status`` and are not accepted. ``body`` None gives
+        Twilio's error JSON (code 20500 for 500, 20503 for 503, 20429 for 429, 20003 for 401,
+        20404 for 404, else the status itself); a dict/list is sent as JSON, a str/bytes as text."""
+        if not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+        self._queue(_Fault("fail", times, status=status, body=body))
+
+    def rate_limit_next(self, times: int = 1) -> None:
+        """The next ``times`` creates get HTTP 429 with code 20429 and are not accepted."""
+        self._queue(_Fault("rate_limit", times))
+
+    def business_error_next(self, code: int, times: int = 1) -> None:
+        """The next ``times`` creates get the documented answer for Twilio error ``code`` (a key of
+        :data:`ERRORS` with a 4xx status, e.g. 21211, 21610, 21614, 20003) and are not accepted."""
+        if code not in ERRORS or not 400 <= ERRORS[code][0] < 500:
+            known = sorted(c for c, (s, _) in ERRORS.items() if 400 <= s < 500)
+            raise ValueError(f"unknown 4xx Twilio error code {code}; known: {known}")
+        self._queue(_Fault("business", times, code=code))
+
+    def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
+        """The next ``times`` valid creates are accepted and recorded, then answered (201) only after
+        ``seconds``, so a client with a shorter timeout gives up on a message that went out."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._queue(_Fault("hang", times, seconds=float(seconds), accepts=True))
+
+    def accept_then_drop_next(self, times: int = 1) -> None:
+        """The next ``times`` valid creates are accepted and recorded, then the connection is closed
+        without an answer."""
+        self._queue(_Fault("accept_drop", times, accepts=True))
+
+    def drop_next(self, times: int = 1) -> None:
+        """The next ``times`` creates are read, not accepted, and their connection closed unanswered."""
+        self._queue(_Fault("drop", times))
+
+    def garbage_next(self, times: int = 1, accepted: bool = True) -> None:
+        """The next ``times`` creates get a non-JSON body: with ``accepted`` the (valid) message is
+        recorded first and the status is 201, otherwise nothing is recorded and the status is 200."""
+        self._queue(_Fault("garbage", times, accepts=accepted))
+
+    def reset_faults(self) -> None:
+        """Forget queued faults and the delay (the number sets and messages stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._delay = 0.0
+
+    def set_status(self, sid: str, status: str, error_code: int | None = None) -> None:
+        """Move message ``sid`` to ``status`` (e.g. queued -> sending -> sent -> delivered, or
+        undelivered/failed with an ``error_code`` such as 30003). ``date_sent`` is set on the first
+        move to sending/sent/delivered/undelivered/read; a Messaging Service message gets its sender
+        and its ``num_segments`` on the first move past ``accepted``."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {STATUSES}")
+        with self._lock:
+            if sid not in self._messages:
+                raise KeyError(f"no message {sid!r}")
+            message = self._messages[sid]
+            now = datetime.now(UTC).replace(microsecond=0)
+            message["status"] = status
+            message["date_updated"] = now
+            if status in _WENT_OUT and message["date_sent"] is None:
+                message["date_sent"] = now
+            if status not in _UNASSIGNED and message["from"] is None:
+                message["from"] = self._pool_sender()
+            message["error_code"] = error_code
+            message["error_message"] = (
+                None if error_code is None else DELIVERY_ERRORS.get(error_code, f"Error {error_code}")
+            )
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _queue(self, fault: _Fault) -> None:
+        if fault.times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._faults.append(fault)
+
+    def _take(self, accepting: bool) -> _Fault | None:
+        """Consume one use of the first queued fault if it is of the wanted sort."""
+        if not self._faults or self._faults[0].accepts != accepting:
+            return None
+        fault = self._faults[0]
+        fault.times -= 1
+        if fault.times == 0:
+            self._faults.pop(0)
+        return fault
+
+    def _pool_sender(self) -> str | None:
+        numbers = [s for s in self.senders if _E164.fullmatch(s)]
+        pool = numbers or list(self.senders)
+        return pool[0] if pool else None
+
+    def _dispatch(
+        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes, t_start: float
+    ) -> tuple[dict[str, Any], _Reply]:
+        split = urlsplit(raw_path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        form: dict[str, str] = {}
+        if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": raw_path,
+            "headers": headers,
+            "form": form,
+            "params": params,
+            "body": raw.decode("utf-8", "replace"),
+            "status": None,
+            "response": None,
+            "fault": None,
+            "sid": None,
+            "t_start": t_start,
+            "t_end": None,
+        }
+        with self._lock:
+            self.requests.append(entry)
+            reply = self._route(method, unquote(split.path), headers, form, params)
+            reply.wait += self._delay
+            entry["status"] = reply.status
+            entry["response"] = (
+                reply.body.decode("utf-8", "replace") if isinstance(reply.body, bytes) else reply.body
+            )
+            entry["fault"] = reply.fault
+            entry["sid"] = reply.sid
+        return entry, reply
+
+    def _route(
+        self, method: str, path: str, headers: dict[str, str], form: dict[str, str], params: dict[str, str]
+    ) -> _Reply:
+        refused = self._check_auth(headers)
+        if refused is not None:
+            return refused
+        for pattern, allowed in (
+            (_ACCOUNT_PATH, ("GET",)),
+            (_MESSAGES_PATH, ("GET", "POST")),
+            (_MESSAGE_PATH, ("GET",)),
+        ):
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if match["account"] != self.account_sid:
+                return _error(20404, path=path)
+            if method not in allowed:
+                return _error(20004)
+            if pattern is _ACCOUNT_PATH:
+                return _Reply(200, self._account())
+            if pattern is _MESSAGE_PATH:
+                message = self._messages.get(match["sid"])
+                return _error(20404, path=path) if message is None else _Reply(200, self._resource(message))
+            return self._create(form) if method == "POST" else self._list(path, params)
+        return _error(20404, path=path)
+
+    def _check_auth(self, headers: dict[str, str]) -> _Reply | None:
+        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        scheme, _, encoded = value.strip().partition(" ")
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        user, colon, password = decoded.partition(":")
+        good = (
+            scheme.lower() == "basic"
+            and colon == ":"
+            and hmac.compare_digest(user.encode(), self.account_sid.encode())
+            and hmac.compare_digest(password.encode(), self.auth_token.encode())
+        )
+        return None if good else _error(20003)
+
+    def _validate(self, form: dict[str, str]) -> _Reply | None:
+        to = form.get("To") or ""
+        sender = form.get("From") or ""
+        service = form.get("MessagingServiceSid") or ""
+        body = form.get("Body") or ""
+        if not to:
+            return _error(21604)
+        if not sender and not service:
+            return _error(21603)
+        if service and not _SERVICE_SID.fullmatch(service):
+            return _error(21705)
+        if service and service not in self.service_sids:
+            return _error(21701)
+        if sender and not (_SENDER_NUMBER.fullmatch(sender) or _ALPHANUMERIC.fullmatch(sender)):
+            return _error(21212, from_=sender)
+        if sender and sender not in self.senders:
+            return _error(21606)
+        if not body:  # MediaUrl / ContentSid (MMS, templates) are not faked
+            return _error(21602)
+        if len(body) > MAX_BODY:
+            return _error(21617)
+        if not _E164.fullmatch(to) or to in self.invalid_numbers:
+            return _error(21211, to=to)
+        if to in self.landline_numbers:
+            return _error(21614)
+        if to in self.unsubscribed:
+            return _error(21610)
+        return None
+
+    def _create(self, form: dict[str, str]) -> _Reply:
+        fault = self._take(accepting=False)
+        if fault is not None:
+            return self._refusal(fault, form)
+        refused = self._validate(form)
+        if refused is not None:
+            return refused
+        message = self._store(form)
+        reply = _Reply(201, self._resource(message), sid=message["sid"])
+        fault = self._take(accepting=True)
+        if fault is None:
+            return reply
+        reply.fault = fault.kind
+        if fault.kind == "hang":
+            reply.wait = fault.seconds
+        elif fault.kind == "accept_drop":
+            reply.status, reply.body = None, None
+        else:  # garbage, accepted
+            reply.body, reply.content_type = GARBAGE, "text/html; charset=utf-8"
+        return reply
+
+    def _refusal(self, fault: _Fault, form: dict[str, str]) -> _Reply:
+        if fault.kind == "fail":
+            code = _STATUS_CODES.get(fault.status, fault.status)
+            if fault.body is None:
+                reply = _error(code, fault.status)
+            elif isinstance(fault.body, str | bytes):
+                reply = _Reply(fault.status, fault.body, "text/plain; charset=utf-8")
+            else:
+                reply = _Reply(fault.status, fault.body)
+        elif fault.kind == "rate_limit":
+            reply = _error(20429)
+        elif fault.kind == "business":
+            reply = _error(fault.code, to=form.get("To", ""), from_=form.get("From", ""))
+        elif fault.kind == "drop":
+            reply = _Reply(None)
+        else:  # garbage, not accepted
+            reply = _Reply(200, GARBAGE, "text/html; charset=utf-8")
+        reply.fault = fault.kind
+        return reply
+
+    def _store(self, form: dict[str, str]) -> dict[str, Any]:
+        sid = "SM" + secrets.token_hex(16)
+        now = datetime.now(UTC).replace(microsecond=0)
+        service = form.get("MessagingServiceSid") or None
+        body = form["Body"]
+        parts = segments(body)
+        self._sequence += 1
+        message = {
+            "sid": sid,
+            "sequence": self._sequence,
+            "to": form["To"],
+            "from": form.get("From") or None,
+            "messaging_service_sid": service,
+            "body": body,
+            "parts": parts,
+            "status": "accepted" if service else "queued",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "status_callback": form.get("StatusCallback"),
+        }
+        self._messages[sid] = message
+        self.accepted.append(
+            {
+                "id": sid,
+                "to": message["to"],
+                "text": body,
+                "sender": message["from"] or service,
+                "key": None,
+                "parts": parts,
+                "at": time.monotonic(),
+            }
+        )
+        return message
+
+    def _resource(self, message: dict[str, Any]) -> dict[str, Any]:
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message['sid']}"
+        unassigned = message["messaging_service_sid"] is not None and message["status"] in _UNASSIGNED
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": message["body"],
+            "date_created": _rfc2822(message["date_created"]),
+            "date_sent": _rfc2822(message["date_sent"]),
+            "date_updated": _rfc2822(message["date_updated"]),
+            "direction": "outbound-api",
+            "error_code": message["error_code"],
+            "error_message": message["error_message"],
+            "from": message["from"],
+            "messaging_service_sid": message["messaging_service_sid"],
+            "num_media": "0",
+            "num_segments": "0" if unassigned else str(message["parts"]),
+            "price": None,
+            "price_unit": None,
+            "sid": message["sid"],
+            "status": message["status"],
+            "subresource_uris": {"media": f"{base}/Media.json"},
+            "to": message["to"],
+            "uri": f"{base}.json",
+        }
+
+    def _account(self) -> dict[str, Any]:
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}"
+        return {
+            "auth_token": self.auth_token,
+            "date_created": _rfc2822(self.created_at),
+            "date_updated": _rfc2822(self.created_at),
+            "friendly_name": "FakeTwilio test account",
+            "owner_account_sid": self.account_sid,
+            "sid": self.account_sid,
+            "status": "active",
+            "subresource_uris": {
+                "balance": f"{base}/Balance.json",
+                "incoming_phone_numbers": f"{base}/IncomingPhoneNumbers.json",
+                "messages": f"{base}/Messages.json",
+            },
+            "type": "Full",
+            "uri": f"{base}.json",
+        }
+
+    def _list(self, path: str, params: dict[str, str]) -> _Reply:
+        filters = [
+            (name, params[name])
+            for name in ("To", "From", "DateSent", "DateSent<", "DateSent>")
+            if name in params
+        ]
+        dates: dict[str, date | datetime] = {}
+        for name, value in filters:
+            if name.startswith("DateSent"):
+                when = _parse_when(value)
+                if when is None:
+                    return _Reply(
+                        400,
+                        {
+                            "code": 400,
+                            "message": f"Invalid value {value!r} for {name}",
+                            "more_info": "https://www.twilio.com/docs/errors/400",
+                            "status": 400,
+                        },
+                    )
+                dates[name] = when
+        try:
+            page_size = min(max(int(params.get("PageSize", "50")), 1), 1000)
+        except ValueError:
+            page_size = 50
+        try:
+            page = max(int(params.get("Page", "0")), 0)
+        except ValueError:
+            page = 0
+
+        def wanted(message: dict[str, Any]) -> bool:
+            if "To" in params and message["to"] != params["To"]:
+                return False
+            if "From" in params and message["from"] != params["From"]:
+                return False
+            if not dates:
+                return True
+            sent = message["date_sent"]
+            if sent is None:
+                return False
+            for name, when in dates.items():
+                if isinstance(when, datetime):
+                    exact, before, after = sent.date() == when.date(), sent <= when, sent >= when
+                else:
+                    day = sent.date()
+                    exact, before, after = day == when, day <= when, day >= when
+                if not {"DateSent": exact, "DateSent<": before, "DateSent>": after}[name]:
+                    return False
+            return True
+
+        found = sorted(
+            (m for m in self._messages.values() if wanted(m)),
+            key=lambda m: (m["date_sent"] or m["date_created"], m["sequence"]),
+            reverse=True,
+        )
+        start = page * page_size
+        items = found[start : start + page_size]
+
+        def uri(number: int, token: str | None = None) -> str:
+            query = [*filters, ("PageSize", str(page_size)), ("Page", str(number))]
+            if token:
+                query.append(("PageToken", token))
+            return f"{path}?{urlencode(query)}"
+
+        more = start + page_size < len(found)
+        body = {
+            "end": start + len(items) - 1 if items else start,
+            "first_page_uri": uri(0),
+            "messages": [self._resource(m) for m in items],
+            "next_page_uri": uri(page + 1, f"PA{items[-1]['sid']}") if more and items else None,
+            "page": page,
+            "page_size": page_size,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+            "start": start,
+            "uri": uri(page),
+        }
+        return _Reply(200, body)
