@@ -176,6 +176,8 @@ class Gateway:
     account_sid: str = _opt("", _str)
     auth_token: str = _opt("", _str, env="SMSREMIND_TWILIO_AUTH_TOKEN")
     messaging_service_sid: str = _opt("", _str)
+    smsapi_domain: str = _opt("pl", _choice("pl", "com"))
+    sender_id: bool = _opt(False, _bool)
     base_url: str = _opt("", _str)
     timeout: float = _opt(10.0, _number(0.1, 300))
     workers: int = _opt(4, _int(1, 64))

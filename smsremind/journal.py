@@ -185,31 +185,41 @@ def as_sms(store: Store, message_id: int) -> Sms:
     return Sms(row[0], row[1], row[2], row[3], row[4], row[5], ext_ids)
 
 
-def finish(store: Store, cfg: Config, message_id: int, result: Result, now: datetime, attempts: int) -> str:
-    """Write the gateway's answer, charging the quota for an accepted message; returns the new state."""
-    state, reason = {
-        Outcome.ACCEPTED: ("sent", None),
-        Outcome.REJECTED: ("failed", result.reason or "rejected by the gateway"),
-        Outcome.UNKNOWN: ("unknown", result.reason or "outcome unknown"),
-        Outcome.TRANSIENT: ("held", GATEWAY_UNAVAILABLE),
-    }[result.outcome]
+RESOLVE_LATER = "no answer yet; the next run asks again with the same key"
+
+
+def finish(
+    store: Store,
+    cfg: Config,
+    message_id: int,
+    result: Result,
+    now: datetime,
+    attempts: int,
+    idempotent: bool = False,
+) -> str:
+    """Write the gateway's answer, charging the quota for an accepted message; returns the state.
+
+    An UNKNOWN answer on a gateway with an idempotency key leaves the message
+    ``sending``: the next run resends it with the same key and learns the truth.
+    """
+    state: str
+    reason: str | None
+    if result.outcome is Outcome.UNKNOWN and idempotent:
+        state, reason = "sending", f"{result.reason or 'no answer'}; {RESOLVE_LATER}"
+    else:
+        state, reason = {
+            Outcome.ACCEPTED: ("sent", None),
+            Outcome.REJECTED: ("failed", result.reason or "rejected by the gateway"),
+            Outcome.UNKNOWN: ("unknown", result.reason or "outcome unknown"),
+            Outcome.TRANSIENT: ("held", GATEWAY_UNAVAILABLE),
+        }[result.outcome]
     stamp = to_store(now)
     with store.tx() as conn:
         conn.execute(
             "UPDATE messages SET state = ?, reason = ?, gateway_id = coalesce(?, gateway_id), "
             "parts = coalesce(?, parts), sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
             "attempts = attempts + ?, updated_at = ? WHERE id = ?",
-            (
-                state,
-                reason,
-                result.gateway_id,
-                result.parts,
-                state,
-                stamp,
-                attempts,
-                stamp,
-                message_id,
-            ),
+            (state, reason, result.gateway_id, result.parts, state, stamp, attempts, stamp, message_id),
         )
         if state == "sent":
             parts = conn.execute("SELECT parts FROM messages WHERE id = ?", (message_id,)).fetchone()[0]

@@ -168,4 +168,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "004_delivery_final",
+        """
+        -- Delivery reports stop being fetched once the gateway's status is final.
+        ALTER TABLE messages ADD COLUMN delivery_final INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_awaiting_delivery ON messages (sent_at)
+            WHERE state = 'sent' AND delivery_final = 0 AND gateway_id IS NOT NULL;
+        """,
+    ),
 ]

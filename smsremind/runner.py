@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smsremind import alerts, journal, notices, planner
+from smsremind import alerts, deliveries, journal, notices, planner
 from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
-from smsremind.errors import ExitCode, SmsRemindError
-from smsremind.gateways.base import Gateway, Outcome, Result
-from smsremind.messages import QUOTA, Planned, TextSource, Visit, load_stored
+from smsremind.errors import ExitCode
+from smsremind.gateways.base import Gateway
+from smsremind.messages import Planned, TextSource, Visit
+from smsremind.outbound import Outbound
 from smsremind.payments import purchase
-from smsremind.sender import deliver
 from smsremind.store import Store
 
 # Expiry looks back at most this far (a cron outage longer than that is
@@ -116,13 +116,18 @@ def run(
         report = RunReport(now)
         since = since_last_run(store, cfg, now)
         run_id = _start(store, now)
+        out = Outbound(store, cfg, gateway, now, report, run_id, sleep)
         try:
-            send = _Sender(store, cfg, gateway, now, report, sleep)
-            _recover(store, send)
-            report.payments = purchase.check_pending(store, cfg, now)  # a top-up frees held messages
-            ctx = planner.PlanContext.build(store, cfg, now, text_for)
-            _act(store, send, ctx, plan(store, ctx, since), run_id)
+            try:
+                out.recover()
+                report.payments = purchase.check_pending(store, cfg, now)  # a top-up frees held messages
+                ctx = planner.PlanContext.build(store, cfg, now, text_for)
+                _act(store, out, ctx, plan(store, ctx, since), run_id)
+            finally:
+                out.close()
+            deliveries.track(store, gateway, now)
             alerts.check(store, cfg, now)
+            report.messages.sort(key=lambda m: (m.send_at, m.practice, m.to, m.kind))
         except BaseException as exc:
             _finish(store, run_id, report, "error", str(exc) or type(exc).__name__)
             raise
@@ -142,68 +147,14 @@ def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | No
     return report
 
 
-class _Sender:
-    """Hands claimed messages to the gateway and records each answer in the report."""
-
-    def __init__(
-        self,
-        store: Store,
-        cfg: Config,
-        gateway: Gateway,
-        now: datetime,
-        report: RunReport,
-        sleep: Callable[[float], None],
-    ):
-        self.store, self.cfg, self.gateway, self.now = store, cfg, gateway, now
-        self.report, self.sleep = report, sleep
-
-    def __call__(self, p: Planned, resend: bool = False) -> None:
-        assert p.message_id is not None
-        sms = journal.as_sms(self.store, p.message_id)
-        try:
-            delivery = deliver(self.gateway, sms, self.now, resend=resend, sleep=self.sleep)
-        except SmsRemindError:
-            # The gateway refused to work at all: the message certainly did not go out.
-            journal.finish(self.store, self.cfg, p.message_id, Result(Outcome.TRANSIENT), self.now, 1)
-            raise
-        p.status = journal.finish(
-            self.store, self.cfg, p.message_id, delivery.result, self.now, delivery.attempts
-        )
-        p.reason = None if p.status == "sent" else (delivery.result.reason or journal.GATEWAY_UNAVAILABLE)
-        if delivery.result.parts:
-            p.parts = delivery.result.parts
-        self.report.add(p)
-
-
-def _act(store: Store, send: _Sender, ctx: planner.PlanContext, todo: Plan, run_id: int) -> None:
+def _act(store: Store, out: Outbound, ctx: planner.PlanContext, todo: Plan, run_id: int) -> None:
     if todo.quiet:
         journal.close_quietly(store, todo.quiet)
     for p in todo.outcomes:
         if p.status in ("skipped", "expired") and journal.record(store, p, ctx.now, run_id):
-            send.report.add(p)
+            out.report.add(p)
         elif p.status == "due":
-            claimed = journal.claim(store, ctx.cfg, p, ctx.now, run_id)
-            if claimed == journal.CLAIMED:
-                send(p)
-            elif claimed == journal.NO_QUOTA:
-                p.status, p.reason = "held", QUOTA
-                journal.record(store, p, ctx.now, run_id)
-                send.report.add(p)
-
-
-def _recover(store: Store, send: _Sender) -> None:
-    """Resolve messages a killed run left in ``sending`` (we hold the run lock)."""
-    for message_id in journal.orphans(store):
-        [p] = load_stored(store, send.now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
-        send.report.recovered += 1
-        if send.gateway.idempotent:
-            send(p, resend=True)
-        else:
-            reason = "interrupted while sending; not resent (the gateway has no idempotency key)"
-            result = Result(Outcome.UNKNOWN, reason=reason)
-            p.status = journal.finish(store, send.cfg, message_id, result, send.now, 0)
-            p.reason = reason
-            send.report.add(p)
+            out.offer(p)
 
 
 def _start(store: Store, now: datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsremind import notices, planner, quota
+from smsremind import deliveries, notices, planner, quota
 from smsremind.clock import fmt_local, from_store, to_store
 from smsremind.messages import aware_lenient, load_stored
 from smsremind.store import Store
@@ -85,6 +85,7 @@ def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
             "SELECT count(*) FROM appointments WHERE start >= ?", (to_store(ctx.now),)
         ),
         "quota": quota.current(store, ctx.cfg, ctx.now).as_json(),
+        "deliveries": deliveries.summary(store, ctx.now),
         "pending_purchases": [
             r[0]
             for r in store.conn.execute("SELECT session_id FROM payments WHERE state = 'pending' ORDER BY id")

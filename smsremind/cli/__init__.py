@@ -44,4 +44,4 @@ def main() -> None:
 
 
 # Commands register themselves on import.
-from smsremind.cli import commands, optout, quota, templates  # noqa: E402,F401
+from smsremind.cli import commands, gateway, optout, quota, templates  # noqa: E402,F401

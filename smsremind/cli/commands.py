@@ -252,6 +252,10 @@ def _print_status(doc: dict) -> None:
         f"{q['bought_left']} bought)",
         highlight=False,
     )
+    counts = doc["deliveries"]["counts"]
+    if set(counts) - {"no report"}:
+        shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        out.print(f"Delivery reports (7 days): {shown}", highlight=False)
     if doc["pending_purchases"]:
         out.print("Purchases waiting for payment: " + ", ".join(doc["pending_purchases"]), highlight=False)
     today = ", ".join(f"{n} {k}" for k, n in sorted(doc["today"].items())) or "nothing"

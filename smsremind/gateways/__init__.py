@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from smsremind.config import Config
-from smsremind.gateways.base import Gateway, Outcome, Result, Sms
+from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 
-__all__ = ["Gateway", "Outcome", "Result", "Sms", "make"]
+__all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
 
 
 def make(cfg: Config) -> Gateway:
+    provider = cfg.gateway.provider
+    if provider == "smsapi":
+        from smsremind.gateways.smsapi import SmsapiGateway
+
+        return SmsapiGateway(cfg.gateway)
+    if provider == "smsbrana":
+        from smsremind.gateways.smsbrana import SmsbranaGateway
+
+        return SmsbranaGateway(cfg.gateway)
+    if provider == "twilio":
+        from smsremind.gateways.twilio import TwilioGateway
+
+        return TwilioGateway(cfg.gateway)
     from smsremind.gateways.outbox import OutboxGateway
 
-    provider = cfg.gateway.provider
-    if provider == "outbox":
-        return OutboxGateway(cfg.gateway.outbox)
-    from smsremind.errors import ConfigError
-
-    raise ConfigError(f'{cfg.path}: [gateway] provider = "{provider}": not available in this build')
+    return OutboxGateway(cfg.gateway.outbox)

@@ -5,16 +5,18 @@ means for the message's state:
 
 * ACCEPTED  - the gateway took it: ``sent``, charged;
 * REJECTED  - a definite no (invalid number, 4xx): ``failed``, not charged;
-* TRANSIENT - certainly not processed (connect error, 429, 5xx before
-  acceptance): retried with back-off within the run;
-* UNKNOWN   - may or may not have been processed (e.g. a timeout after the
-  request went out, on a gateway without an idempotency key): ``unknown``,
-  never resent automatically.
+* TRANSIENT - certainly not processed (connection refused, 429, 5xx before
+  acceptance): retried with back-off within the run, else ``held`` and
+  planned again by a later run;
+* UNKNOWN   - may or may not have been processed (a timeout after the request
+  went out, a dropped connection, an unreadable answer).  A gateway with an
+  idempotency key (``idempotent = True``) is asked again with the same key,
+  which tells us the truth; if it stays unreachable the message stays
+  ``sending`` for the next run to resolve with that key.  Without one the
+  message becomes ``unknown`` and is never resent automatically.
 
-A gateway with ``idempotent = True`` recognises a repeated message key, so
-resending after a crash or a timeout is safe.  Problems with the gateway
-itself (credentials, no credit) raise :class:`smsremind.errors.GatewayError`
-and stop the run.
+Problems with the gateway itself (credentials, no credit) raise
+:class:`smsremind.errors.GatewayError` and stop the run.
 """
 
 from __future__ import annotations
@@ -52,9 +54,20 @@ class Result:
     retry_after: float | None = None  # seconds the gateway asked us to wait (429)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery report: the gateway's status word and whether it is final."""
+
+    status: str
+    final: bool
+    failed: bool = False  # final and not delivered
+    not_charged: bool = False  # the gateway says it never sent it (nothing owed)
+
+
 class Gateway(ABC):
     name: str = "gateway"
     idempotent: bool = False
+    remote: bool = True  # a remote API: `[gateway] workers` and `rate` apply
 
     @abstractmethod
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
@@ -63,6 +76,22 @@ class Gateway(ABC):
     @abstractmethod
     def check(self) -> str:
         """Verify credentials without sending; return a one-line description."""
+
+    def delivery(self, gateway_id: str) -> Delivery | None:
+        """The message's delivery status, where the gateway offers one."""
+        return None
+
+    def delivery_reports(self) -> dict[str, Delivery] | None:
+        """Where the gateway hands reports over in batches: gateway id -> report, else None."""
+        return None
+
+    def lookup(self, sms: Sms) -> Result | None:
+        """For a gateway without idempotency keys: did an uncertain attempt get through?
+
+        ACCEPTED if the gateway holds this message, None if it cannot tell.
+        The message is never sent again either way.
+        """
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -21,6 +21,7 @@ from smsremind.store import create_private
 class OutboxGateway(Gateway):
     name = "outbox"
     idempotent = True
+    remote = False  # a local file: no rate limit, one writer
 
     def __init__(self, path: Path):
         self.path = path

@@ -1,0 +1,152 @@
+"""Twilio Programmable Messaging: POST Accounts/{Sid}/Messages.json, Basic auth.
+
+Twilio has no idempotency key: a repeated request sends a second SMS.  So an
+uncertain outcome (a timeout after the request went out, a dropped
+connection) is UNKNOWN and never retried; :meth:`lookup` then looks for the
+message among the recipient's newest ones (To + Body) so that one that did
+get through is recorded as sent and charged; only errors that certainly were
+not processed are: connection refused, 429/20429, and 503.  Twilio's own
+error page for 20500 warns that a create that answered 500 may have sent
+the message, so 500/502/504 are UNKNOWN too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import requests
+
+from smsremind.config import Gateway as GatewayConfig
+from smsremind.errors import ConfigError, GatewayError
+from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
+from smsremind.gateways.http import failure, http_error, session
+
+HOST = "https://api.twilio.com"
+REJECTED = {
+    21211: "invalid 'To' number",
+    21614: "'To' is not a mobile number",
+    21610: "the recipient has unsubscribed (STOP)",
+    21408: "no permission to send to this region",
+}
+CONFIG = {
+    20003: "authentication failed; check account_sid and auth_token",
+    21606: "the 'From' number cannot send SMS",
+    21212: "invalid 'From' number",
+    21603: "a 'From' number or messaging_service_sid is required",
+    21604: "a 'To' number is required",
+    20404: "account or messaging service not found",
+}
+FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
+
+
+class TwilioGateway(Gateway):
+    name = "twilio"
+    idempotent = False
+
+    def __init__(self, cfg: GatewayConfig):
+        if not cfg.account_sid or not cfg.auth_token:
+            raise ConfigError(
+                '[gateway] provider = "twilio" needs account_sid and auth_token '
+                "(or SMSREMIND_TWILIO_AUTH_TOKEN)"
+            )
+        self.cfg = cfg
+        self.base = f"{(cfg.base_url or HOST).rstrip('/')}/2010-04-01/Accounts/{cfg.account_sid}"
+        self.timeout = cfg.timeout
+        self.http = session(cfg.workers)
+        self.http.auth = (cfg.account_sid, cfg.auth_token)
+
+    def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
+        data = {"To": sms.to, "Body": sms.text}
+        if self.cfg.messaging_service_sid:
+            data["MessagingServiceSid"] = self.cfg.messaging_service_sid
+        else:
+            data["From"] = sms.sender
+        try:
+            response = self.http.post(f"{self.base}/Messages.json", data=data, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return failure(exc)
+        try:
+            doc = response.json()
+        except ValueError:
+            doc = None
+        if response.status_code in (200, 201) and isinstance(doc, dict) and doc.get("sid"):
+            # num_segments is "0" until a Messaging Service has picked a sender: keep ours then.
+            return Result(
+                Outcome.ACCEPTED, gateway_id=str(doc["sid"]), parts=_int(doc.get("num_segments")) or None
+            )
+        code = int(doc.get("code") or 0) if isinstance(doc, dict) else 0
+        if response.status_code in (200, 201) or (doc is None and response.status_code < 400):
+            return Result(Outcome.UNKNOWN, reason=f"unreadable answer (HTTP {response.status_code})")
+        return self._error(response, code, doc)
+
+    def _error(self, response: requests.Response, code: int, doc: object) -> Result:
+        message = doc.get("message", "") if isinstance(doc, dict) else ""
+        if code == 20429:
+            return Result(Outcome.TRANSIENT, reason="rate limited by Twilio (20429)")
+        if response.status_code >= 500 and response.status_code != 503:
+            return Result(
+                Outcome.UNKNOWN, reason=f"Twilio {response.status_code}: it may have sent the message"
+            )
+        problem = http_error(response.status_code, response.headers.get("Retry-After"), doc)
+        if problem:
+            return problem
+        if code in CONFIG or response.status_code == 401:
+            raise GatewayError(f"Twilio {code or response.status_code}: {CONFIG.get(code, message)}")
+        if code in REJECTED:
+            return Result(Outcome.REJECTED, reason=f"Twilio {code}: {REJECTED[code]}")
+        return Result(
+            Outcome.REJECTED, reason=f"Twilio {code or response.status_code}: {message}".rstrip(": ")
+        )
+
+    def lookup(self, sms: Sms) -> Result | None:
+        """Find our message among the recipient's newest messages (same To and Body)."""
+        try:
+            response = self.http.get(
+                f"{self.base}/Messages.json", params={"To": sms.to, "PageSize": "50"}, timeout=self.timeout
+            )
+            messages = response.json().get("messages", []) if response.status_code == 200 else []
+        except (requests.RequestException, ValueError, AttributeError):
+            return None
+        for doc in messages:
+            if doc.get("body") == sms.text and doc.get("status") not in ("failed", "canceled"):
+                return Result(
+                    Outcome.ACCEPTED,
+                    gateway_id=str(doc.get("sid")),
+                    parts=_int(doc.get("num_segments")) or None,
+                    reason="found after an uncertain attempt",
+                )
+        return None
+
+    def check(self) -> str:
+        try:
+            response = self.http.get(f"{self.base}.json", timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise GatewayError(f"Twilio did not answer: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise GatewayError(
+                f"Twilio refused the account check (HTTP {response.status_code}); "
+                "check account_sid and auth_token"
+            )
+        doc = response.json()
+        return f"Twilio account {doc.get('friendly_name', self.cfg.account_sid)} ({doc.get('status', '?')})"
+
+    def delivery(self, gateway_id: str) -> Delivery | None:
+        try:
+            doc = self.http.get(f"{self.base}/Messages/{gateway_id}.json", timeout=self.timeout).json()
+        except (requests.RequestException, ValueError):
+            return None
+        status = str(doc.get("status", ""))
+        failed = status in ("undelivered", "failed", "canceled")
+        return Delivery(
+            status, final=status in FINAL, failed=failed, not_charged=status in ("failed", "canceled")
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,139 @@
+"""The sending stage of a run: claim, send through the worker pool, record, recover.
+
+The main thread claims each due message (committing it as ``sending``) and
+hands it to :class:`smsremind.sender.Dispatcher`; answers are recorded by
+the main thread as they come back, so the database keeps a single writer.
+At most two batches of ``workers`` messages are claimed ahead of their
+answers, which keeps the parts they reserve from the quota small.
+
+If the gateway refuses to work at all (credentials, credit), the message it
+refused is held, nothing new is handed over, the answers already on their
+way are recorded, and the error ends the run.
+
+Recovery at the start of a run (SPEC §4): messages a killed run left in
+``sending`` are resent with the same key on a gateway that has one (it then
+reports "already accepted" if the first attempt got through), unless their
+day has passed, since X1 forbids sending late; without a key they become
+``unknown`` and are listed by `status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from smsremind import journal
+from smsremind.config import Config
+from smsremind.errors import SmsRemindError
+from smsremind.gateways.base import Gateway, Outcome, Result
+from smsremind.messages import QUOTA, Planned, load_stored
+from smsremind.sender import Delivery, Dispatcher
+from smsremind.store import Store
+
+if TYPE_CHECKING:
+    from smsremind.runner import RunReport
+
+NOT_RESENT_LATE = "interrupted while sending; not resent after its day (the gateway may have it)"
+NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"
+
+
+class Outbound:
+    def __init__(
+        self,
+        store: Store,
+        cfg: Config,
+        gateway: Gateway,
+        now: datetime,
+        report: RunReport,
+        run_id: int | None,
+        sleep: Callable[[float], None],
+    ):
+        self.store, self.cfg, self.gateway, self.now = store, cfg, gateway, now
+        self.report, self.run_id = report, run_id
+        workers, rate = (cfg.gateway.workers, cfg.gateway.rate) if gateway.remote else (1, float("inf"))
+        self.dispatcher = Dispatcher(gateway, workers, rate, now, sleep)
+        self.in_flight: dict[Future[Delivery], Planned] = {}
+        self.fatal: SmsRemindError | None = None
+
+    def offer(self, p: Planned) -> None:
+        """A due message: claim it and send it, or hold it when the quota is short."""
+        if self.fatal:
+            return
+        claimed = journal.claim(self.store, self.cfg, p, self.now, self.run_id)
+        if claimed == journal.NO_QUOTA:
+            p.status, p.reason = "held", QUOTA
+            journal.record(self.store, p, self.now, self.run_id)
+            self.report.add(p)
+        elif claimed == journal.CLAIMED:
+            self._submit(p)
+
+    def _submit(self, p: Planned, resend: bool = False) -> None:
+        while len(self.in_flight) >= 2 * self.dispatcher.workers:
+            self._collect(FIRST_COMPLETED)
+        assert p.message_id is not None
+        future = self.dispatcher.submit(journal.as_sms(self.store, p.message_id), resend)
+        self.in_flight[future] = p
+
+    def _collect(self, until: str) -> None:
+        done, _ = wait(list(self.in_flight), return_when=until)
+        for future in done:
+            self._record(self.in_flight.pop(future), future)
+
+    def _record(self, p: Planned, future: Future[Delivery]) -> None:
+        assert p.message_id is not None
+        try:
+            delivery = future.result()
+        except SmsRemindError as exc:  # the gateway refused to work: this message did not go out
+            self.fatal = self.fatal or exc
+            delivery = Delivery(Result(Outcome.TRANSIENT, reason=str(exc)), 1)
+        result = delivery.result
+        if result.outcome is Outcome.UNKNOWN and not self.gateway.idempotent:
+            result = self._look_up(p.message_id, result)
+        self._finish(p, result, delivery.attempts)
+
+    def _finish(self, p: Planned, result: Result, attempts: int) -> None:
+        assert p.message_id is not None
+        p.status = journal.finish(
+            self.store, self.cfg, p.message_id, result, self.now, attempts, self.gateway.idempotent
+        )
+        if p.status == "sent":
+            p.reason = None
+        elif p.status == "sending":
+            p.reason = journal.RESOLVE_LATER
+        else:
+            p.reason = result.reason or journal.GATEWAY_UNAVAILABLE
+        if result.parts:
+            p.parts = result.parts
+        self.report.add(p)
+
+    def _look_up(self, message_id: int, uncertain: Result) -> Result:
+        """Ask a gateway without keys whether it holds the message; else it stays unknown."""
+        found = self.gateway.lookup(journal.as_sms(self.store, message_id))
+        return found if found is not None else uncertain
+
+    def recover(self) -> None:
+        """Resolve messages a killed run left in ``sending`` (the caller holds the run lock)."""
+        for message_id in journal.orphans(self.store):
+            [p] = load_stored(self.store, self.now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
+            self.report.recovered += 1
+            if self.gateway.idempotent and p.send_at.date() >= self.now.date():
+                self._submit(p, resend=True)
+                continue
+            reason = NO_KEY if not self.gateway.idempotent else NOT_RESENT_LATE
+            self._finish(p, self._look_up(message_id, Result(Outcome.UNKNOWN, reason=reason)), 0)
+        self.drain()
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self._collect(FIRST_COMPLETED)
+
+    def close(self) -> None:
+        """Record every answer still on its way, stop the pool, then raise a gateway failure."""
+        try:
+            self.drain()
+        finally:
+            self.dispatcher.close()
+        if self.fatal:
+            raise self.fatal
