@@ -22,6 +22,8 @@ def run(script: str, *args: str) -> None:
 def main() -> None:
     run("import_bench.py", "--repeat", "5")
     run("plan_bench.py")
+    run("throughput.py")
+    run("fault_suite.py")
     imports = json.loads((OUT / "import.json").read_text())
     plan = json.loads((OUT / "plan.json").read_text())
     print(
@@ -41,6 +43,19 @@ def main() -> None:
         print("| " + " | ".join(str(c) for c in cells) + " |")
     ratios = (plan["preview_ratio_1M_vs_10k"], plan["dry_run_ratio_1M_vs_10k"])
     print(f"| 1M / 10k | | | {ratios[0]} | {ratios[1]} |")
+    print("\n| workers | rate cap | messages | messages/s | target |")
+    print("|---|---|---|---|---|")
+    for t in json.loads((OUT / "throughput.json").read_text()):
+        cap = "none" if t["rate_limit"] >= 10_000 else t["rate_limit"]
+        print(f"| {t['workers']} | {cap} | {t['messages']} | {t['messages_per_s']} | {t['target']} |")
+    print("\n| gateway | kills | messages | duplicates | lost | unknown | charged == accepted parts |")
+    print("|---|---|---|---|---|---|---|")
+    for f in json.loads((OUT / "faults.json").read_text()):
+        same = f["charged_parts"] == f["accepted_parts"]
+        print(
+            f"| {f['gateway']} | {f['kills']} | {f['messages']} | {f['duplicates']} | {f['lost']} "
+            f"| {f['unknown']} | {same} |"
+        )
 
 
 if __name__ == "__main__":
