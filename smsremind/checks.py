@@ -1,0 +1,145 @@
+"""Config value checkers: a raw TOML value -> a typed value, or ValueError saying what is wrong.
+
+Each checker is attached to its key in :mod:`smsremind.config` (field
+metadata); the loader adds the file and the key to the message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from smsremind import clock
+
+
+def suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def boolean(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
+def string(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("must be a string in quotes")
+    return v
+
+
+def whole(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"must be a whole number from {lo} to {hi}")
+        return v
+
+    return check
+
+
+def number(lo: float, hi: float) -> Callable[[Any], float]:
+    def check(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
+            raise ValueError(f"must be a number from {lo:g} to {hi:g}")
+        return float(v)
+
+    return check
+
+
+def choice(*options: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise ValueError("must be one of " + ", ".join(f'"{o}"' for o in options))
+        return str(v)
+
+    return check
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def hhmm(v: Any) -> time:
+    m = _HHMM.match(v) if isinstance(v, str) else None
+    if not m:
+        raise ValueError('must be a clock time "HH:MM" from "00:00" to "23:59"')
+    return time(int(m[1]), int(m[2]))
+
+
+def window(v: Any) -> tuple[time, time]:
+    if not isinstance(v, list) or len(v) != 2:
+        raise ValueError('must be two clock times, e.g. ["09:00", "20:00"]')
+    start, end = hhmm(v[0]), hhmm(v[1])
+    if start >= end:
+        raise ValueError("the window must start before it ends")
+    return start, end
+
+
+def zone(v: Any) -> ZoneInfo:
+    return clock.zone(string(v))
+
+
+def country(v: Any) -> str:
+    code = string(v).upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError('must be a two-letter country code such as "PL" or "CZ"')
+    return code
+
+
+def holidays(v: Any) -> str:
+    code = string(v).upper()
+    if code:
+        import holidays as tables  # imported here: loading it takes a moment
+
+        if code not in tables.list_supported_countries():
+            raise ValueError('must be "" or a country code such as "PL" or "CZ"')
+    return code
+
+
+def alerts(v: Any) -> tuple[int, ...]:
+    if not isinstance(v, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v
+    ):
+        raise ValueError("must be a list of whole numbers >= 0, e.g. [50, 30, 0]")
+    return tuple(sorted(set(v), reverse=True))
+
+
+def columns(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        raise ValueError('must map our column names to yours, e.g. start = "Termin"')
+    from smsremind.importer import COLUMNS
+
+    for key in v:
+        if key not in COLUMNS:
+            raise ValueError(f"unknown column {key!r}{suggest(key, COLUMNS)}")
+    return dict(v)
+
+
+def decimal(v: Any) -> Decimal:
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        raise ValueError('must be a decimal number in quotes, e.g. "129.00"')
+    try:
+        value = Decimal(str(v))
+    except InvalidOperation:
+        raise ValueError('must be a decimal number in quotes, e.g. "129.00"') from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("must be a number >= 0")
+    return value
+
+
+def packs(v: Any) -> dict[int, Decimal]:
+    if not isinstance(v, dict) or not v:
+        raise ValueError('must map pack sizes to prices, e.g. "100" = "29.00"')
+    packs = {}
+    for size, price in v.items():
+        if size not in ("100", "500", "1000"):
+            raise ValueError(f"unknown pack {size!r}; packs are 100, 500 and 1000")
+        packs[int(size)] = decimal(price)
+    return dict(sorted(packs.items()))
