@@ -64,6 +64,12 @@ def warn_if_multipart(p: textpreview.Preview) -> None:
         )
 
 
+def _save(app: App, texts: tpl.Texts, kind: str, language: str, text: str) -> None:
+    texts.set(kind, language, text, app.now)
+    out.print(f"Saved {kind} ({language}).", highlight=False)
+    warn_if_multipart(_preview(app, texts, kind, language))
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def templates(ctx: click.Context) -> None:
@@ -138,9 +144,7 @@ def templates_set(app: App, kind: str, text: str, lang: str | None) -> None:
     """Use TEXT for KIND; only the placeholders of the spec are allowed."""
     language = lang or app.cfg.language
     texts = tpl.Texts(app.store)
-    texts.set(kind, language, text, app.now)
-    out.print(f"Saved {kind} ({language}).", highlight=False)
-    warn_if_multipart(_preview(app, texts, kind, language))
+    _save(app, texts, kind, language, text)
 
 
 @templates.command("edit")
@@ -155,9 +159,7 @@ def templates_edit(app: App, kind: str, lang: str | None) -> None:
     if edited is None or edited.strip() == texts(kind, language).strip():
         out.print("No change.")
         return
-    texts.set(kind, language, edited.strip(), app.now)
-    out.print(f"Saved {kind} ({language}).", highlight=False)
-    warn_if_multipart(_preview(app, texts, kind, language))
+    _save(app, texts, kind, language, edited.strip())
 
 
 @templates.command("reset")

@@ -25,6 +25,17 @@ def session(workers: int) -> requests.Session:
     return s
 
 
+def post(
+    http: requests.Session, url: str, data: dict[str, str], timeout: float
+) -> requests.Response | Result:
+    """POST a form; a failed request or a 429/5xx answer comes back as the Result to act on."""
+    try:
+        response = http.post(url, data=data, timeout=timeout)
+    except requests.RequestException as exc:
+        return failure(exc)
+    return http_error(response.status_code, response.headers.get("Retry-After"), None) or response
+
+
 def failure(exc: requests.RequestException) -> Result:
     """Classify a requests exception (see the module docstring)."""
     if isinstance(exc, requests.ConnectTimeout) or _refused(exc):

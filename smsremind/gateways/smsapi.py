@@ -16,7 +16,7 @@ import requests
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.gateways.http import failure, http_error, session
+from smsremind.gateways.http import post, session
 
 HOSTS = {"pl": "https://api.smsapi.pl", "com": "https://api.smsapi.com"}
 ALREADY_SENT = 53
@@ -44,13 +44,9 @@ class SmsapiGateway(Gateway):
         self.http.headers["Authorization"] = f"Bearer {cfg.token}"
 
     def _post(self, data: dict[str, str]) -> Result | dict[str, Any]:
-        try:
-            response = self.http.post(f"{self.base}/sms.do", data=data, timeout=self.timeout)
-        except requests.RequestException as exc:
-            return failure(exc)
-        problem = http_error(response.status_code, response.headers.get("Retry-After"), None)
-        if problem:
-            return problem
+        response = post(self.http, f"{self.base}/sms.do", data, self.timeout)
+        if isinstance(response, Result):
+            return response
         try:
             doc = response.json()
         except ValueError:

@@ -23,12 +23,10 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import requests
-
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.gateways.http import failure, http_error, session
+from smsremind.gateways.http import post, session
 
 URL = "https://api.smsbrana.cz/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -73,15 +71,9 @@ class SmsbranaGateway(Gateway):
         return {"login": self.cfg.login, "time": stamp, "sul": salt, "auth": digest, "hash": digest}
 
     def _call(self, action: str, **params: str) -> Result | ET.Element:
-        try:
-            response = self.http.post(
-                self.url, data={"action": action, **self._auth(), **params}, timeout=self.cfg.timeout
-            )
-        except requests.RequestException as exc:
-            return failure(exc)
-        problem = http_error(response.status_code, response.headers.get("Retry-After"), None)
-        if problem:
-            return problem
+        response = post(self.http, self.url, {"action": action, **self._auth(), **params}, self.cfg.timeout)
+        if isinstance(response, Result):
+            return response
         try:
             root = ET.fromstring(response.content)
             int(root.findtext("err", ""))
