@@ -78,10 +78,6 @@ def from_store(text: str, tz: tzinfo) -> datetime:
     return _from_store_utc(text).astimezone(tz)
 
 
-def wall_to_store(wall: datetime, tz: tzinfo) -> str:
-    return to_store(aware(wall, tz))
-
-
 def day_start(day: date, tz: tzinfo) -> datetime:
     """First instant of a local calendar day (midnight may itself be in a gap)."""
     try:

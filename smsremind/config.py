@@ -171,10 +171,6 @@ class Config:
     import_: Import = field(default_factory=Import, metadata={"section": Import, "name": "import"})
     practices: dict[str, Practice] = field(default_factory=dict, metadata={"practices": True})
 
-    @property
-    def folder(self) -> Path:
-        return self.database.parent
-
     def practice_info(self, name: str) -> Practice:
         return self.practices.get(name, Practice())
 

@@ -40,7 +40,6 @@ def test_sign_matches_the_published_vector_and_the_server() -> None:
 
 def test_client_register_status_verify(shop: Cli, p24) -> None:
     client = client_for(shop)
-    assert client.test_access() is True
     token = client.register(
         session_id="s-1",
         amount=2900,

@@ -138,10 +138,6 @@ class Przelewy24:
         if status != 200 or not isinstance(data, dict) or data.get("status") != "success":
             raise PaymentError(f"Przelewy24 did not verify the payment: {_error(doc) or f'HTTP {status}'}")
 
-    def test_access(self) -> bool:
-        status, doc = self._call("GET", "/api/v1/testAccess")
-        return status == 200 and doc.get("data") is True
-
 
 def _error(doc: dict[str, Any]) -> str:
     """P24's error text; ``error`` may be a string or an object of field -> message."""
