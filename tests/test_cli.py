@@ -235,3 +235,13 @@ def test_python_dash_m_entry_point(app: Cli) -> None:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
     )
     assert done.returncode == 0 and "Send SMS appointment reminders" in done.stdout
+
+
+def test_phone_numbers_in_gateway_reasons_are_masked_for_people() -> None:
+    from smsremind.cli.app import mask_numbers
+
+    assert mask_numbers("Twilio 21999: The 'To' number +48601234567 is not valid") == (
+        "Twilio 21999: The 'To' number +48 601 *** *67 is not valid"
+    )
+    assert mask_numbers("SMSAPI 13: no valid number 601 234 567") == "SMSAPI 13: no valid number *** *** *67"
+    assert mask_numbers("gateway error 503") == "gateway error 503"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -148,7 +149,8 @@ def messages_table(messages: list[Planned], title: str | None = None) -> Table:
         table.add_column(name, no_wrap=name in ("#", "Send at", "Kind", "To", "Parts"))
     for n, m in enumerate(messages, 1):
         status = "planned" if m.status == "due" else m.status
-        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + (f" ({m.reason})" if m.reason else "")
+        reason = f" ({escape(mask_numbers(m.reason))})" if m.reason else ""
+        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + reason
         cells = [
             str(n),
             clock.fmt_local(m.send_at),
@@ -161,6 +163,14 @@ def messages_table(messages: list[Planned], title: str | None = None) -> Table:
         ]
         table.add_row(*cells)
     return table
+
+
+_NUMBER = re.compile(r"\+?\d[\d ()-]{6,}\d")
+
+
+def mask_numbers(text: str) -> str:
+    """Gateways quote phone numbers in their error texts; people see them masked."""
+    return _NUMBER.sub(lambda m: mask(m.group(0)), text)
 
 
 def print_messages(messages: list[Planned], title: str | None = None, texts: bool = True) -> None:
