@@ -62,6 +62,8 @@ def quota_show(app: App, as_json: bool = False) -> None:
 @pass_app
 def quota_history(app: App, limit: int, as_json: bool) -> None:
     """The ledger: allowances, purchases, charges and refunds, newest first."""
+    with app.store.tx() as conn:  # this month's allowance belongs in the ledger before anything is sent
+        quota.ensure_month(conn, app.cfg, app.now)
     rows = quota.history(app.store, limit)
     tz = app.cfg.timezone
     if as_json:
