@@ -146,7 +146,13 @@ def messages_table(messages: list[Planned], title: str | None = None) -> Table:
     multi = len({m.practice for m in messages}) > 1
     names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
     for name in names:
-        table.add_column(name, no_wrap=name in ("#", "Send at", "Kind", "To", "Parts"))
+        wide = {"Practice": 18}
+        table.add_column(
+            name,
+            no_wrap=name != "Visits",
+            max_width=wide.get(name),
+            overflow="ellipsis" if name == "Practice" else "fold",
+        )
     for n, m in enumerate(messages, 1):
         status = "planned" if m.status == "due" else m.status
         reason = f" ({escape(mask_numbers(m.reason))})" if m.reason else ""
