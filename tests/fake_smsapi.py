@@ -84,26 +84,24 @@ Faults
 message submission (``/sms.do`` without ``status``, ``test=1`` included); status queries and
 ``/profile`` never take a fault. :meth:`FakeSmsapi.delay` applies to every request.
 SMSAPI documents no HTTP throttling answer of its own (its error 202 is a business error), so
-:meth:`FakeSmsapi.rate_limit_next` answers plain HTTP 429 with ``Retry-After: 1``.
+:meth:`FakeSmsapi.rate_limit_next` answers plain HTTP 429 with ``Retry-After: 1``. ``fail_next``
+without a body answers an HTML error page, ``garbage_next`` :data:`GARBAGE_BODY`.
+
+The server plumbing (lifecycle, request log, fault queue) is :mod:`tests.fakeserver`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import itertools
 import json
 import re
-import socket
-import sys
-import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
+
+from tests.fakeserver import Fault, FaultyFakeServer, Reply, content_type_of, error_page, header, text_reply
 
 __all__ = [
     "DELIVERY_STATUSES",
@@ -243,7 +241,7 @@ def _length(text: str) -> int:
     return sum(_units(text)[0])
 
 
-def _normalize_text(text: str) -> str:
+def _normalizetext_reply(text: str) -> str:
     """normalize=1: characters outside GSM-7 lose their accents (ę-e, ł-l, ñ stays: it is GSM-7)."""
     out = []
     for c in text:
@@ -333,125 +331,7 @@ def _params(query: str, content_type: str, raw: bytes) -> tuple[dict[str, str], 
     return params, problem
 
 
-@dataclass
-class _Reply:
-    status: int | None  # None: close the connection without answering
-    body: Any = ""  # dict/list -> JSON; str -> as is
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode("utf-8")
-        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
-
-
-def _text(status: int, body: str, content_type: str = "text/plain; charset=utf-8", **headers: str) -> _Reply:
-    return _Reply(status, body, content_type, dict(headers))
-
-
-@dataclass
-class _Rule:
-    kind: str  # fail, rate_limit, business, hang, accept_drop, drop, garbage
-    times: int
-    status: int = 500
-    body: Any = None
-    code: int = 0
-    seconds: float = 0.0
-    accepted: bool = True
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 30  # idle keep-alive connections give up after this
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean; FakeSmsapi.requests is the log
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        fake = self.server.fake
-        entry, reply = fake._serve(self.command, self.path, dict(self.headers.items()), raw)
-        try:
-            if reply.status is None:
-                self.close_connection = True
-                return
-            payload = reply.payload()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:  # the client gave up (timeout) or stop() closed the socket
-            self.close_connection = True
-        finally:
-            fake._finish(entry)
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client killed mid-request (the fault suite does that) is not a server error."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256  # many concurrent clients connect at once in the throughput benchmark
-
-    def __init__(self, fake: FakeSmsapi):
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, connection: socket.socket, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """End kept-alive and in-flight client connections so nothing is served after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class FakeSmsapi:
+class FakeSmsapi(FaultyFakeServer):
     """Fake SMSAPI.pl on ``127.0.0.1:<free port>``; use as a context manager.
 
     ``token``: the Bearer token accepted. ``senders``: the account's registered sender names (the
@@ -468,10 +348,13 @@ class FakeSmsapi:
     text; None when dropped), ``error`` (the business error code answered, or None), ``reason``
     (why it was refused or which fault was applied, or None), ``fault`` (the fault rule's kind, or
     None), ``accepted_ids``, ``t_start`` and ``t_end`` (``time.monotonic()``; ``t_end`` stays None
-    until the answer is written or the connection is dropped).
+    until just before the answer is written or the connection is dropped).
 
     ``invalid_numbers``: numbers refused with error 13 (as submitted or normalized, ``+`` or not).
     """
+
+    methods = ("GET", "POST", "PUT", "DELETE")
+    garbage_body = GARBAGE_BODY
 
     def __init__(
         self,
@@ -480,127 +363,25 @@ class FakeSmsapi:
         points: float = 100000.0,
         point_per_part: float = 0.16,
     ):
+        super().__init__()
         self.token = token
         self.senders = tuple(senders)
         self.points = float(points)
         self.point_per_part = float(point_per_part)
         self.accepted: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
         self.invalid_numbers: set[str] = set()
-        self._lock = threading.RLock()
         self._ids = itertools.count(FIRST_ID)
         self._idx_seen: dict[str, float] = {}  # idx -> time.monotonic() of its acceptance
         self._messages: dict[str, dict[str, Any]] = {}  # gateway id -> status query item
-        self._rules: list[_Rule] = []
-        self._delay = 0.0
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeSmsapi:
-        if self._server is not None:
-            return self
-        self._stopping = threading.Event()
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; returns at once even while request threads sleep (delay, hang)."""
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes every sleeping request thread; they close without answering
-        server, port = self._server, self.port
-        # shutdown() waits for serve_forever() to notice, which it does at the next poll or the next
-        # connection: knock once so a test's teardown does not wait out the poll interval.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            stopper.join(timeout=0.01)
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeSmsapi:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeSmsapi is not running; use start() or a with block")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123``; the client calls ``{url}/sms.do``."""
-        return f"http://127.0.0.1:{self.port}"
 
     # --- control ---------------------------------------------------------------------------
-
-    def delay(self, seconds: float) -> None:
-        """Every answer (any endpoint, faults included) comes after ``seconds``; 0 switches it off."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        with self._lock:
-            self._delay = float(seconds)
-
-    def fail_next(self, status: int = 500, times: int = 1, body: Any = None) -> None:
-        """The next ``times`` submissions get HTTP ``status``, unprocessed: nothing is sent.
-
-        ``body``: None gives an HTML error page; a dict/list is sent as JSON, a str/bytes as text."""
-        self._add(_Rule("fail", times, status=status, body=body))
-
-    def rate_limit_next(self, times: int = 1) -> None:
-        """The next ``times`` submissions get HTTP 429 with ``Retry-After: 1``, unprocessed."""
-        self._add(_Rule("rate_limit", times, status=429))
 
     def business_error_next(self, code: int, times: int = 1) -> None:
         """The next ``times`` submissions get HTTP 200 ``{"error": code, "message": ...}`` (or
         ``ERROR:code`` without format=json), unprocessed: nothing is sent."""
         if not isinstance(code, int) or isinstance(code, bool) or code <= 0:
             raise ValueError("code must be a positive int error code (see ERRORS)")
-        self._add(_Rule("business", times, code=code))
-
-    def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
-        """The next ``times`` submissions are processed (a valid one is accepted and recorded at
-        once) and the answer is written only after ``seconds``. Other requests go on meanwhile."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        self._add(_Rule("hang", times, seconds=float(seconds)))
-
-    def accept_then_drop_next(self, times: int = 1) -> None:
-        """The next ``times`` submissions are processed (a valid one is accepted), then the
-        connection is closed without an answer."""
-        self._add(_Rule("accept_drop", times))
-
-    def drop_next(self, times: int = 1) -> None:
-        """The next ``times`` submissions are read, then the connection is closed without an
-        answer; nothing is sent."""
-        self._add(_Rule("drop", times))
-
-    def garbage_next(self, times: int = 1, accepted: bool = True) -> None:
-        """The next ``times`` submissions get HTTP 200 with :data:`GARBAGE_BODY` (not JSON). With
-        ``accepted`` the request is processed first (a valid one is accepted and recorded)."""
-        self._add(_Rule("garbage", times, accepted=accepted))
-
-    def reset_faults(self) -> None:
-        """Forget every queued fault rule and switch the delay off."""
-        with self._lock:
-            self._rules.clear()
-            self._delay = 0.0
+        self._queue(Fault("business", times, code=code))
 
     def set_delivery(self, gateway_id: str | int, status: str) -> None:
         """Set the delivery status that status queries answer for message ``gateway_id``.
@@ -615,38 +396,11 @@ class FakeSmsapi:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _add(self, rule: _Rule) -> None:
-        if rule.times < 1:
-            raise ValueError("times must be >= 1")
-        with self._lock:
-            self._rules.append(rule)
-
-    def _take_rule(self) -> _Rule | None:
-        with self._lock:
-            if not self._rules:
-                return None
-            rule = self._rules[0]
-            rule.times -= 1
-            if rule.times == 0:
-                self._rules.pop(0)
-            return rule
-
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep unless stop() is called; False when stopping."""
-        if seconds > 0:
-            self._stopping.wait(seconds)
-        return not self._stopping.is_set()
-
-    def _finish(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            entry["t_end"] = time.monotonic()
-
     def _serve(
         self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[dict[str, Any], _Reply]:
+    ) -> tuple[dict[str, Any], Reply]:
         split = urlsplit(raw_path)
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        params, problem = _params(split.query, content_type, raw)
+        params, problem = _params(split.query, header(headers, "content-type"), raw)
         entry: dict[str, Any] = {
             "method": method,
             "path": raw_path,
@@ -658,18 +412,8 @@ class FakeSmsapi:
             "reason": None,
             "fault": None,
             "accepted_ids": [],
-            "t_start": time.monotonic(),
-            "t_end": None,
         }
-        with self._lock:
-            self.requests.append(entry)
-            delay = self._delay
-        reply = self._answer(method, split.path, headers, params, problem, entry, delay)
-        with self._lock:
-            entry["status"] = reply.status
-            if reply.status is not None:
-                entry["response"] = reply.body
-        return entry, reply
+        return self._logged(entry, lambda: self._answer(method, split.path, headers, params, problem, entry))
 
     def _answer(
         self,
@@ -679,83 +423,48 @@ class FakeSmsapi:
         params: dict[str, str],
         problem: str | None,
         entry: dict[str, Any],
-        delay: float,
-    ) -> _Reply:
-        if not self._sleep(delay):
+    ) -> Reply:
+        if not self._sleep(self._delay):
             entry["reason"] = "stopped"
-            return _Reply(None)
+            return Reply(None)
         if path == PROFILE_PATH:
             return self._profile(method, headers, entry)
         if path != SMS_PATH:
             entry["reason"] = f"no such endpoint {path}"
-            return _text(404, "Not Found")
+            return text_reply(404, "Not Found")
         if method not in ("GET", "POST"):
             entry["reason"] = f"{path} takes GET or POST, not {method}"
-            return _text(405, "Method Not Allowed", Allow="GET, POST")
-        submission = "status" not in params
-        rule = self._take_rule() if submission else None
-        if rule is not None:
-            entry["fault"] = rule.kind
-            entry["reason"] = f"fault: {rule.kind}"
-            early = self._unprocessed(rule, params, entry)
-            if early is not None:
-                return early
-        with self._lock:
-            reply = self._process(headers, params, problem, entry)
-        if rule is None:
-            return reply
-        if rule.kind == "garbage":
-            return _text(200, GARBAGE_BODY, "text/html; charset=utf-8")
-        if rule.kind == "accept_drop":
-            return _Reply(None)
-        # hang: the message is recorded; the answer waits (outside the lock: others go on)
-        if not self._sleep(rule.seconds):
-            return _Reply(None)
-        return reply
+            return text_reply(405, "Method Not Allowed", Allow="GET, POST")
+        fault = self._take_fault() if "status" not in params else None  # submissions only
+        return self._with_fault(
+            fault,
+            entry,
+            lambda: self._process(headers, params, problem, entry),
+            lambda code: self._error(code, params, entry, f"fault: business error {code}"),
+        )
 
-    def _unprocessed(self, rule: _Rule, params: dict[str, str], entry: dict[str, Any]) -> _Reply | None:
-        """The answer of a fault that does not process the request, or None."""
-        if rule.kind == "fail":
-            body = rule.body
-            if body is None:
-                try:
-                    phrase = HTTPStatus(rule.status).phrase
-                except ValueError:
-                    phrase = "Error"
-                return _text(
-                    rule.status, f"<html><body><h1>{rule.status} {phrase}</h1></body></html>", "text/html"
-                )
-            if isinstance(body, dict | list):
-                return _Reply(rule.status, body)
-            return _text(rule.status, body)
-        if rule.kind == "rate_limit":
-            return _text(429, "Too Many Requests", **{"Retry-After": "1"})
-        if rule.kind == "business":
-            return self._error(rule.code, params, entry, f"fault: business error {rule.code}")
-        if rule.kind == "drop":
-            return _Reply(None)
-        if rule.kind == "garbage" and not rule.accepted:
-            return _text(200, GARBAGE_BODY, "text/html; charset=utf-8")
-        return None
+    def _fail_reply(self, fault: Fault) -> Reply:
+        if fault.body is None:
+            return text_reply(fault.status, error_page(fault.status), "text/html")
+        return Reply(fault.status, fault.body, content_type_of(fault.body))
 
     def _error(
         self, code: int, params: dict[str, str], entry: dict[str, Any], reason: str, **extra: Any
-    ) -> _Reply:
+    ) -> Reply:
         entry["error"] = code
         entry["reason"] = reason
         if params.get("format", "").lower() != "json":
-            return _text(200, f"ERROR:{code}")
-        return _Reply(200, {"error": code, "message": ERRORS.get(code, "Error"), **extra})
+            return text_reply(200, f"ERROR:{code}")
+        return Reply(200, {"error": code, "message": ERRORS.get(code, "Error"), **extra})
 
     def _authorized(self, headers: dict[str, str]) -> bool:
-        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        scheme, _, token = value.strip().partition(" ")
+        scheme, _, token = header(headers, "authorization").strip().partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.token.encode())
 
-    def _profile(self, method: str, headers: dict[str, str], entry: dict[str, Any]) -> _Reply:
+    def _profile(self, method: str, headers: dict[str, str], entry: dict[str, Any]) -> Reply:
         if method != "GET":
             entry["reason"] = f"{PROFILE_PATH} takes GET, not {method}"
-            return _text(405, "Method Not Allowed", Allow="GET")
+            return text_reply(405, "Method Not Allowed", Allow="GET")
         if not self._authorized(headers):
             entry["reason"] = "no valid Bearer token"
             body = {
@@ -764,10 +473,10 @@ class FakeSmsapi:
                 "developer_description": None,
                 "errors": None,
             }
-            return _Reply(401, body)
+            return Reply(401, body)
         with self._lock:
             points = _points(self.points)
-        return _Reply(
+        return Reply(
             200,
             {
                 "name": "Gabinet (fake)",
@@ -782,22 +491,22 @@ class FakeSmsapi:
 
     def _process(
         self, headers: dict[str, str], params: dict[str, str], problem: str | None, entry: dict[str, Any]
-    ) -> _Reply:
+    ) -> Reply:
         if not self._authorized(headers):
             return self._error(ERR_AUTH, params, entry, "no valid Bearer token")
         if "status" in params:
             return self._status(params, entry)
         return self._send(params, problem, entry)
 
-    def _status(self, params: dict[str, str], entry: dict[str, Any]) -> _Reply:
+    def _status(self, params: dict[str, str], entry: dict[str, Any]) -> Reply:
         ids = [i.strip() for i in re.split(r"[|,]", params["status"]) if i.strip()]
         items = [dict(self._messages[i]) for i in ids if i in self._messages]
         if not items:
             return self._error(ERR_STATUS_ID, params, entry, f"no message with id {params['status']!r}")
-        return _Reply(200, {"count": len(items), "list": items})
+        return Reply(200, {"count": len(items), "list": items})
 
-    def _send(self, params: dict[str, str], problem: str | None, entry: dict[str, Any]) -> _Reply:
-        def refuse(code: int, reason: str, **extra: Any) -> _Reply:
+    def _send(self, params: dict[str, str], problem: str | None, entry: dict[str, Any]) -> Reply:
+        def refuse(code: int, reason: str, **extra: Any) -> Reply:
             return self._error(code, params, entry, reason, **extra)
 
         if params.get("group"):
@@ -816,7 +525,7 @@ class FakeSmsapi:
         if sender not in self.senders:
             return refuse(ERR_SENDER, f"sender {sender!r} is not one of {list(self.senders)}")
         if _flag(params.get("normalize")):
-            message = _normalize_text(message)
+            message = _normalizetext_reply(message)
         if _flag(params.get("nounicode")) and not _is_gsm7(message):
             return refuse(ERR_MESSAGE, "nounicode=1 and the message has characters outside GSM-7")
         parts = sms_parts(message)
@@ -902,8 +611,8 @@ class FakeSmsapi:
         if test:
             entry["reason"] = "test=1: nothing sent"
         if params.get("format", "").lower() != "json":
-            return _text(200, ";".join(f"OK:{i['id']}:{i['points']}" for i in items))
+            return text_reply(200, ";".join(f"OK:{i['id']}:{i['points']}" for i in items))
         body: dict[str, Any] = {"count": len(items), "list": items}
         if _flag(params.get("details")):
             body.update(message=message, length=_length(message), parts=parts)
-        return _Reply(200, body)
+        return Reply(200, body)

@@ -52,29 +52,27 @@ Any other path answers HTTP 404. Error codes are listed in :data:`ERRORS`.
 Faults (:meth:`FakeSmsbrana.fail_next` and friends) are queued rules used in the order given, one
 rule per ``send_sms`` request; ``credit_info`` and ``inbox`` requests never take a fault (only
 :meth:`FakeSmsbrana.delay` applies to every request). SMS Connect documents no throttling error, so
-:meth:`FakeSmsbrana.rate_limit_next` answers plain HTTP 429 with ``Retry-After: 1``.
+:meth:`FakeSmsbrana.rate_limit_next` answers plain HTTP 429 with ``Retry-After: 1``. ``fail_next``
+answers an HTML error page (or its ``body``, as HTML), ``garbage_next`` :data:`GARBAGE_BODY`.
+
+The server plumbing (lifecycle, request log, fault queue) is :mod:`tests.fakeserver`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import itertools
 import re
 import secrets
-import socket
-import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
+
+from tests.fakeserver import HTML, Fault, FaultyFakeServer, Reply, error_page, header, text_reply
 
 __all__ = [
     "API_PATH",
@@ -112,6 +110,7 @@ __all__ = [
 API_PATH = "/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")
 TIME_FORMAT = "%Y%m%dT%H%M%S"
+XML = "text/xml; charset=utf-8"
 FIRST_SMS_ID = 3563000001
 MAX_MESSAGE_CHARS = 459  # "SMS je delší než povolených 459 znaků"
 
@@ -242,109 +241,7 @@ def _result(err: int, **values: Any) -> str:
     return _xml(_fields([("err", err), *values.items()]))
 
 
-@dataclass
-class _Reply:
-    status: int | None  # None: close the connection without answering
-    body: str = ""
-    content_type: str = "text/xml; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Rule:
-    kind: str  # fail, rate_limit, business, hang, accept_drop, drop, garbage
-    times: int
-    status: int = 500
-    body: str | bytes | None = None
-    code: int = 0
-    seconds: float = 0.0
-    accepted: bool = True
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 30  # idle keep-alive connections give up after this
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean; FakeSmsbrana.requests is the log
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        fake = self.server.fake
-        entry, reply = fake._serve(self.command, self.path, self.headers.get("Content-Type", ""), raw)
-        # t_end is stamped before the first byte goes out (or the socket closes), so a client that has
-        # its answer always finds t_end set in the log
-        fake._finish(entry)
-        if reply.status is None:
-            self.close_connection = True
-            return
-        payload = reply.body if isinstance(reply.body, bytes) else reply.body.encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:  # the client gave up (timeout) or stop() closed the socket
-            self.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client killed mid-request (the fault suite does that) is not a server error."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256  # many concurrent clients connect at once in the throughput benchmark
-
-    def __init__(self, fake: FakeSmsbrana):
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, connection: socket.socket, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """End kept-alive and in-flight client connections so nothing is served after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class FakeSmsbrana:
+class FakeSmsbrana(FaultyFakeServer):
     """Fake SMSbrána SMS Connect on ``127.0.0.1:<free port>``; use as a context manager.
 
     ``accepted`` lists every message the fake "sent", in order: ``id`` (the ``sms_id``, a string),
@@ -360,6 +257,9 @@ class FakeSmsbrana:
     or the connection closed; None while the request is still being served).
     """
 
+    methods = ("GET", "POST")
+    garbage_body = GARBAGE_BODY
+
     def __init__(
         self,
         login: str = "gabinet",
@@ -368,129 +268,27 @@ class FakeSmsbrana:
         price_per_sms: float = 1.1,
         max_skew: float = 300,
     ):
+        super().__init__()
         self.login = login
         self.password = password
         self.credit = float(credit)
         self.price_per_sms = float(price_per_sms)
         self.max_skew = float(max_skew)
         self.accepted: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
         self.invalid_numbers: set[str] = set()
-        self._lock = threading.RLock()
         self._ids = itertools.count(FIRST_SMS_ID)
         self._user_ids: set[str] = set()
         self._salts: set[tuple[date, str]] = set()
         self._messages: dict[str, dict[str, Any]] = {}  # sms_id -> number, delivery_report
         self._reports: list[dict[str, str]] = []
-        self._rules: list[_Rule] = []
-        self._delay = 0.0
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeSmsbrana:
-        if self._server is not None:
-            return self
-        self._stopping = threading.Event()
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; returns at once even while request threads sleep (delay, hang)."""
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes every sleeping request thread; they close without answering
-        server, port = self._server, self.port
-        # shutdown() waits for serve_forever() to notice, which it does at the next poll or the next
-        # connection: knock once so a test's teardown does not wait out the poll interval.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            stopper.join(timeout=0.01)
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeSmsbrana:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeSmsbrana is not running; use start() or a with block")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123``; the API is at ``{url}/smsconnect/http.php``."""
-        return f"http://127.0.0.1:{self.port}"
 
     # --- control ---------------------------------------------------------------------------
-
-    def delay(self, seconds: float) -> None:
-        """Every answer (any action, faults included) comes after ``seconds``; 0 switches it off."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        with self._lock:
-            self._delay = float(seconds)
-
-    def fail_next(self, status: int = 500, times: int = 1, body: str | bytes | None = None) -> None:
-        """The next ``times`` send_sms requests get HTTP ``status`` (default body: an HTML error
-        page), unprocessed: nothing is sent."""
-        self._add(_Rule("fail", times, status=status, body=body))
-
-    def rate_limit_next(self, times: int = 1) -> None:
-        """The next ``times`` send_sms requests get HTTP 429 with ``Retry-After: 1``, unprocessed.
-        (SMS Connect documents no throttling error code of its own.)"""
-        self._add(_Rule("rate_limit", times, status=429))
 
     def business_error_next(self, code: int, times: int = 1) -> None:
         """The next ``times`` send_sms requests get HTTP 200 ``<err>code</err>``, unprocessed."""
         if not isinstance(code, int) or code == ERR_OK:
             raise ValueError("code must be a non-zero int error code (see ERRORS)")
-        self._add(_Rule("business", times, code=code))
-
-    def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
-        """The next ``times`` send_sms requests are processed (a valid one is accepted and recorded
-        at once), and the answer is written only after ``seconds``. Other requests go on meanwhile."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        self._add(_Rule("hang", times, seconds=float(seconds)))
-
-    def accept_then_drop_next(self, times: int = 1) -> None:
-        """The next ``times`` send_sms requests are processed (a valid one is accepted), then the
-        connection is closed without an answer."""
-        self._add(_Rule("accept_drop", times))
-
-    def drop_next(self, times: int = 1) -> None:
-        """The next ``times`` send_sms requests are read, then the connection is closed without an
-        answer; nothing is sent."""
-        self._add(_Rule("drop", times))
-
-    def garbage_next(self, times: int = 1, accepted: bool = True) -> None:
-        """The next ``times`` send_sms requests get HTTP 200 with :data:`GARBAGE_BODY` (not XML).
-        With ``accepted`` the request is processed first (a valid one is accepted and recorded)."""
-        self._add(_Rule("garbage", times, accepted=accepted))
-
-    def reset_faults(self) -> None:
-        """Forget every queued fault rule and switch the delay off."""
-        with self._lock:
-            self._rules.clear()
-            self._delay = 0.0
+        self._queue(Fault("business", times, code=code))
 
     def set_delivery(self, gateway_id: str | int, status: int | str) -> None:
         """Put a delivery report for message ``gateway_id`` (its sms_id) in the inbox.
@@ -515,38 +313,12 @@ class FakeSmsbrana:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _add(self, rule: _Rule) -> None:
-        if rule.times < 1:
-            raise ValueError("times must be >= 1")
-        with self._lock:
-            self._rules.append(rule)
-
-    def _take_rule(self) -> _Rule | None:
-        with self._lock:
-            if not self._rules:
-                return None
-            rule = self._rules[0]
-            rule.times -= 1
-            if rule.times == 0:
-                self._rules.pop(0)
-            return rule
-
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep unless stop() is called; False when stopping."""
-        if seconds > 0:
-            self._stopping.wait(seconds)
-        return not self._stopping.is_set()
-
-    def _finish(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            entry["t_end"] = time.monotonic()
-
     def _serve(
-        self, method: str, raw_path: str, content_type: str, raw: bytes
-    ) -> tuple[dict[str, Any], _Reply]:
+        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[dict[str, Any], Reply]:
         split = urlsplit(raw_path)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
-        if method == "POST" and "multipart" not in content_type.lower():
+        if method == "POST" and "multipart" not in header(headers, "content-type").lower():
             params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         entry: dict[str, Any] = {
             "method": method,
@@ -559,71 +331,32 @@ class FakeSmsbrana:
             "reason": None,
             "fault": None,
             "accepted_id": None,
-            "t_start": time.monotonic(),
-            "t_end": None,
         }
-        with self._lock:
-            self.requests.append(entry)
-            delay = self._delay
-        reply = self._answer(split.path, params, entry, delay)
-        with self._lock:
-            entry["status"] = reply.status
-            if reply.status is not None:
-                entry["response"] = (
-                    reply.body.decode("utf-8", "replace") if isinstance(reply.body, bytes) else reply.body
-                )
-        return entry, reply
+        return self._logged(entry, lambda: self._answer(split.path, params, entry))
 
-    def _answer(self, path: str, params: dict[str, str], entry: dict[str, Any], delay: float) -> _Reply:
-        if not self._sleep(delay):
+    def _answer(self, path: str, params: dict[str, str], entry: dict[str, Any]) -> Reply:
+        if not self._sleep(self._delay):
             entry["reason"] = "stopped"
-            return _Reply(None)
+            return Reply(None)
         if path != API_PATH:
             entry["reason"] = f"no such endpoint {path}"
-            return _Reply(404, "Not Found", "text/plain; charset=utf-8")
-        rule = self._take_rule() if params.get("action") == "send_sms" else None
-        if rule is not None:
-            entry["fault"] = rule.kind
-            entry["reason"] = f"fault: {rule.kind}"
-            early = self._unprocessed(rule, entry)
-            if early is not None:
-                return early
-        with self._lock:
+            return text_reply(404, "Not Found")
+
+        def process() -> Reply:
             err, body = self._process(params, entry)
             entry["err"] = err
-        reply = _Reply(200, body)
-        if rule is None:
-            return reply
-        if rule.kind == "garbage":
-            return _Reply(200, GARBAGE_BODY, "text/html; charset=utf-8")
-        if rule.kind == "accept_drop":
-            return _Reply(None)
-        # hang: the message is recorded; the answer waits (outside the lock: others go on)
-        if not self._sleep(rule.seconds):
-            return _Reply(None)
-        return reply
+            return Reply(200, body, XML)
 
-    def _unprocessed(self, rule: _Rule, entry: dict[str, Any]) -> _Reply | None:
-        """The answer of a fault that does not process the request, or None."""
-        if rule.kind == "fail":
-            body = rule.body
-            if body is None:
-                try:
-                    phrase = HTTPStatus(rule.status).phrase
-                except ValueError:
-                    phrase = "Error"
-                body = f"<html><body><h1>{rule.status} {phrase}</h1></body></html>"
-            return _Reply(rule.status, body, "text/html; charset=utf-8")
-        if rule.kind == "rate_limit":
-            return _Reply(429, "Too Many Requests", "text/plain; charset=utf-8", {"Retry-After": "1"})
-        if rule.kind == "business":
-            entry["err"] = rule.code
-            return _Reply(200, _result(rule.code))
-        if rule.kind == "drop":
-            return _Reply(None)
-        if rule.kind == "garbage" and not rule.accepted:
-            return _Reply(200, GARBAGE_BODY, "text/html; charset=utf-8")
-        return None
+        def business(code: int) -> Reply:
+            entry["err"] = code
+            return Reply(200, _result(code), XML)
+
+        fault = self._take_fault() if params.get("action") == "send_sms" else None
+        return self._with_fault(fault, entry, process, business)
+
+    def _fail_reply(self, fault: Fault) -> Reply:
+        body = error_page(fault.status) if fault.body is None else fault.body
+        return Reply(fault.status, body, HTML)
 
     def _process(self, params: dict[str, str], entry: dict[str, Any]) -> tuple[int, str]:
         err, reason = self._authenticate(params)

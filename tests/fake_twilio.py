@@ -38,6 +38,10 @@ that passes validation - an invalid one gets its normal 4xx and leaves the fault
 ``delay`` and the hang of ``accept_then_hang_next`` happen *after* the request was processed, so a
 client that times out during them has had its message accepted. Each connection is served by its own
 thread, so a slow answer never holds up the others; :meth:`FakeTwilio.stop` cuts every wait short.
+``fail_next`` without a body and ``rate_limit_next`` answer Twilio's error JSON; ``garbage_next``
+answers :data:`GARBAGE` (status 201 when the message was accepted, else 200).
+
+The server plumbing (lifecycle, request log, fault queue) is :mod:`tests.fakeserver`'s.
 """
 
 from __future__ import annotations
@@ -46,20 +50,16 @@ import base64
 import binascii
 import contextlib
 import hmac
-import json
 import re
 import secrets
-import socket
-import sys
-import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from tests.fakeserver import Fault, FaultyFakeServer, Reply, content_type_of, header
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_SERVICE_SID", "ERRORS", "STATUSES", "FakeTwilio", "segments"]
 
@@ -195,28 +195,7 @@ def _parse_when(value: str) -> date | datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-@dataclass
-class _Reply:
-    status: int | None  # None: close the connection without answering
-    body: Any = None  # dict -> JSON; str/bytes -> sent as is
-    content_type: str = "application/json"
-    wait: float = 0.0  # seconds between processing and answering
-    fault: str | None = None
-    sid: str | None = None
-
-
-@dataclass
-class _Fault:
-    kind: str  # fail, rate_limit, business, drop, garbage, hang, accept_drop
-    times: int
-    status: int = 0
-    body: Any = None
-    code: int = 0
-    seconds: float = 0.0
-    accepts: bool = False
-
-
-def _error(code: int, status: int | None = None, **fields: str) -> _Reply:
+def _error(code: int, status: int | None = None, **fields: str) -> Reply:
     known_status, template = ERRORS.get(code, (status or 400, HTTPStatus(status or 400).phrase))
     status = status or known_status
     body = {
@@ -225,108 +204,10 @@ def _error(code: int, status: int | None = None, **fields: str) -> _Reply:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
-    return _Reply(status, body)
+    return Reply(status, body)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 30  # idle keep-alive connections give up after this
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            with contextlib.suppress(OSError):
-                super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean; FakeTwilio.requests is the log
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        t_start = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        fake = self.server.fake
-        entry, reply = fake._dispatch(self.command, self.path, dict(self.headers.items()), raw, t_start)
-        if reply.wait > 0:
-            fake._stopping.wait(reply.wait)  # not under the lock: other requests go on meanwhile
-        answer = reply.status is not None and not fake._stopping.is_set()
-        if isinstance(reply.body, bytes):
-            payload = reply.body
-        elif isinstance(reply.body, str):
-            payload = reply.body.encode("utf-8")
-        else:
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        with fake._lock:
-            entry["t_end"] = time.monotonic()  # before the answer leaves: a client that has it sees t_end
-        if not answer or reply.status is None:
-            self.close_connection = True  # the connection is closed once this returns: no answer at all
-            return
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:  # the client gave up (timeout) and closed its end
-            self.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client killed mid-request (the fault suite does that) is not a server error."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
-
-    def __init__(self, fake: FakeTwilio):
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, connection: socket.socket, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """End open client connections so nothing is served after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class FakeTwilio:
+class FakeTwilio(FaultyFakeServer):
     """Fake Twilio on ``127.0.0.1:<free port>``; use as a context manager (or ``start()``/``stop()``).
 
     ``accepted`` lists every message Twilio took, in order: ``id`` (the ``SM…`` sid), ``to``,
@@ -346,6 +227,8 @@ class FakeTwilio:
     Services.
     """
 
+    garbage_body = GARBAGE
+
     def __init__(
         self,
         account_sid: str = DEFAULT_ACCOUNT_SID,
@@ -353,74 +236,18 @@ class FakeTwilio:
         senders: tuple[str, ...] = ("Gabinet", "+48500000000"),
         service_sids: tuple[str, ...] = (DEFAULT_SERVICE_SID,),
     ):
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.senders = tuple(senders)
         self.service_sids = tuple(service_sids)
         self.accepted: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
         self.invalid_numbers: set[str] = set()
         self.landline_numbers: set[str] = set()
         self.unsubscribed: set[str] = set()
         self.created_at = datetime.now(UTC).replace(microsecond=0)
         self._messages: dict[str, dict[str, Any]] = {}
         self._sequence = 0
-        self._faults: list[_Fault] = []
-        self._delay = 0.0
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeTwilio:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; waiting answers (delay, hang) are cut short and their connections closed."""
-        if self._server is None:
-            return
-        self._stopping.set()
-        server = self._server
-        # shutdown() waits for serve_forever() to notice, at the next poll or connection: knock once.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            stopper.join(timeout=0.01)
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeTwilio is not running; use start() or a with block")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123`` (what the client gets instead of api.twilio.com)."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -429,24 +256,13 @@ class FakeTwilio:
 
     # --- control ---------------------------------------------------------------------------
 
-    def delay(self, seconds: float) -> None:
-        """Every answer (any endpoint) goes out ``seconds`` after its request was processed."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        with self._lock:
-            self._delay = float(seconds)
-
     def fail_next(self, status: int = 500, times: int = 1, body: Any = None) -> None:
         """The next ``times`` creates get HTTP ``status`` and are not accepted. ``body`` None gives
         Twilio's error JSON (code 20500 for 500, 20503 for 503, 20429 for 429, 20003 for 401,
         20404 for 404, else the status itself); a dict/list is sent as JSON, a str/bytes as text."""
         if not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
-        self._queue(_Fault("fail", times, status=status, body=body))
-
-    def rate_limit_next(self, times: int = 1) -> None:
-        """The next ``times`` creates get HTTP 429 with code 20429 and are not accepted."""
-        self._queue(_Fault("rate_limit", times))
+        super().fail_next(status, times, body)
 
     def business_error_next(self, code: int, times: int = 1) -> None:
         """The next ``times`` creates get the documented answer for Twilio error ``code`` (a key of
@@ -454,34 +270,7 @@ class FakeTwilio:
         if code not in ERRORS or not 400 <= ERRORS[code][0] < 500:
             known = sorted(c for c, (s, _) in ERRORS.items() if 400 <= s < 500)
             raise ValueError(f"unknown 4xx Twilio error code {code}; known: {known}")
-        self._queue(_Fault("business", times, code=code))
-
-    def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
-        """The next ``times`` valid creates are accepted and recorded, then answered (201) only after
-        ``seconds``, so a client with a shorter timeout gives up on a message that went out."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        self._queue(_Fault("hang", times, seconds=float(seconds), accepts=True))
-
-    def accept_then_drop_next(self, times: int = 1) -> None:
-        """The next ``times`` valid creates are accepted and recorded, then the connection is closed
-        without an answer."""
-        self._queue(_Fault("accept_drop", times, accepts=True))
-
-    def drop_next(self, times: int = 1) -> None:
-        """The next ``times`` creates are read, not accepted, and their connection closed unanswered."""
-        self._queue(_Fault("drop", times))
-
-    def garbage_next(self, times: int = 1, accepted: bool = True) -> None:
-        """The next ``times`` creates get a non-JSON body: with ``accepted`` the (valid) message is
-        recorded first and the status is 201, otherwise nothing is recorded and the status is 200."""
-        self._queue(_Fault("garbage", times, accepts=accepted))
-
-    def reset_faults(self) -> None:
-        """Forget queued faults and the delay (the number sets and messages stay)."""
-        with self._lock:
-            self._faults.clear()
-            self._delay = 0.0
+        self._queue(Fault("business", times, code=code))
 
     def set_status(self, sid: str, status: str, error_code: int | None = None) -> None:
         """Move message ``sid`` to ``status`` (e.g. queued -> sending -> sent -> delivered, or
@@ -508,35 +297,19 @@ class FakeTwilio:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _queue(self, fault: _Fault) -> None:
-        if fault.times < 1:
-            raise ValueError("times must be >= 1")
-        with self._lock:
-            self._faults.append(fault)
-
-    def _take(self, accepting: bool) -> _Fault | None:
-        """Consume one use of the first queued fault if it is of the wanted sort."""
-        if not self._faults or self._faults[0].accepts != accepting:
-            return None
-        fault = self._faults[0]
-        fault.times -= 1
-        if fault.times == 0:
-            self._faults.pop(0)
-        return fault
-
     def _pool_sender(self) -> str | None:
         numbers = [s for s in self.senders if _E164.fullmatch(s)]
         pool = numbers or list(self.senders)
         return pool[0] if pool else None
 
-    def _dispatch(
-        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes, t_start: float
-    ) -> tuple[dict[str, Any], _Reply]:
+    def _serve(
+        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[dict[str, Any], Reply]:
         split = urlsplit(raw_path)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
-        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         form: dict[str, str] = {}
-        if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        content_type = header(headers, "content-type").split(";")[0].strip().lower()
+        if content_type == "application/x-www-form-urlencoded":
             form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         entry: dict[str, Any] = {
             "method": method,
@@ -549,24 +322,25 @@ class FakeTwilio:
             "response": None,
             "fault": None,
             "sid": None,
-            "t_start": t_start,
-            "t_end": None,
         }
-        with self._lock:
-            self.requests.append(entry)
-            reply = self._route(method, unquote(split.path), headers, form, params)
-            reply.wait += self._delay
-            entry["status"] = reply.status
-            entry["response"] = (
-                reply.body.decode("utf-8", "replace") if isinstance(reply.body, bytes) else reply.body
-            )
-            entry["fault"] = reply.fault
-            entry["sid"] = reply.sid
-        return entry, reply
+
+        def answer() -> Reply:
+            with self._lock:
+                reply = self._route(method, unquote(split.path), headers, form, params, entry)
+                reply.wait += self._delay  # after processing, like a hang
+            return reply
+
+        return self._logged(entry, answer)
 
     def _route(
-        self, method: str, path: str, headers: dict[str, str], form: dict[str, str], params: dict[str, str]
-    ) -> _Reply:
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        form: dict[str, str],
+        params: dict[str, str],
+        entry: dict[str, Any],
+    ) -> Reply:
         refused = self._check_auth(headers)
         if refused is not None:
             return refused
@@ -583,16 +357,15 @@ class FakeTwilio:
             if method not in allowed:
                 return _error(20004)
             if pattern is _ACCOUNT_PATH:
-                return _Reply(200, self._account())
+                return Reply(200, self._account())
             if pattern is _MESSAGE_PATH:
                 message = self._messages.get(match["sid"])
-                return _error(20404, path=path) if message is None else _Reply(200, self._resource(message))
-            return self._create(form) if method == "POST" else self._list(path, params)
+                return _error(20404, path=path) if message is None else Reply(200, self._resource(message))
+            return self._create(form, entry) if method == "POST" else self._list(path, params)
         return _error(20404, path=path)
 
-    def _check_auth(self, headers: dict[str, str]) -> _Reply | None:
-        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        scheme, _, encoded = value.strip().partition(" ")
+    def _check_auth(self, headers: dict[str, str]) -> Reply | None:
+        scheme, _, encoded = header(headers, "authorization").strip().partition(" ")
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -606,7 +379,7 @@ class FakeTwilio:
         )
         return None if good else _error(20003)
 
-    def _validate(self, form: dict[str, str]) -> _Reply | None:
+    def _validate(self, form: dict[str, str]) -> Reply | None:
         to = form.get("To") or ""
         sender = form.get("From") or ""
         service = form.get("MessagingServiceSid") or ""
@@ -635,46 +408,38 @@ class FakeTwilio:
             return _error(21610)
         return None
 
-    def _create(self, form: dict[str, str]) -> _Reply:
-        fault = self._take(accepting=False)
+    def _create(self, form: dict[str, str], entry: dict[str, Any]) -> Reply:
+        fault = self._take_fault(accepting=False)
         if fault is not None:
-            return self._refusal(fault, form)
+            entry["fault"] = fault.kind
+            if fault.kind == "business":
+                return _error(fault.code, to=form.get("To", ""), from_=form.get("From", ""))
+            return self._refusal(fault)
         refused = self._validate(form)
         if refused is not None:
             return refused
         message = self._store(form)
-        reply = _Reply(201, self._resource(message), sid=message["sid"])
-        fault = self._take(accepting=True)
+        entry["sid"] = message["sid"]
+        reply = Reply(201, self._resource(message))
+        fault = self._take_fault(accepting=True)
         if fault is None:
             return reply
-        reply.fault = fault.kind
+        entry["fault"] = fault.kind
         if fault.kind == "hang":
             reply.wait = fault.seconds
         elif fault.kind == "accept_drop":
             reply.status, reply.body = None, None
         else:  # garbage, accepted
-            reply.body, reply.content_type = GARBAGE, "text/html; charset=utf-8"
+            reply = self._garbage_reply(201)
         return reply
 
-    def _refusal(self, fault: _Fault, form: dict[str, str]) -> _Reply:
-        if fault.kind == "fail":
-            code = _STATUS_CODES.get(fault.status, fault.status)
-            if fault.body is None:
-                reply = _error(code, fault.status)
-            elif isinstance(fault.body, str | bytes):
-                reply = _Reply(fault.status, fault.body, "text/plain; charset=utf-8")
-            else:
-                reply = _Reply(fault.status, fault.body)
-        elif fault.kind == "rate_limit":
-            reply = _error(20429)
-        elif fault.kind == "business":
-            reply = _error(fault.code, to=form.get("To", ""), from_=form.get("From", ""))
-        elif fault.kind == "drop":
-            reply = _Reply(None)
-        else:  # garbage, not accepted
-            reply = _Reply(200, GARBAGE, "text/html; charset=utf-8")
-        reply.fault = fault.kind
-        return reply
+    def _fail_reply(self, fault: Fault) -> Reply:
+        if fault.body is None:
+            return _error(_STATUS_CODES.get(fault.status, fault.status), fault.status)
+        return Reply(fault.status, fault.body, content_type_of(fault.body))
+
+    def _rate_limit_reply(self) -> Reply:
+        return _error(20429)
 
     def _store(self, form: dict[str, str]) -> dict[str, Any]:
         sid = "SM" + secrets.token_hex(16)
@@ -758,7 +523,7 @@ class FakeTwilio:
             "uri": f"{base}.json",
         }
 
-    def _list(self, path: str, params: dict[str, str]) -> _Reply:
+    def _list(self, path: str, params: dict[str, str]) -> Reply:
         filters = [
             (name, params[name])
             for name in ("To", "From", "DateSent", "DateSent<", "DateSent>")
@@ -769,7 +534,7 @@ class FakeTwilio:
             if name.startswith("DateSent"):
                 when = _parse_when(value)
                 if when is None:
-                    return _Reply(
+                    return Reply(
                         400,
                         {
                             "code": 400,
@@ -834,4 +599,4 @@ class FakeTwilio:
             "start": start,
             "uri": uri(page),
         }
-        return _Reply(200, body)
+        return Reply(200, body)

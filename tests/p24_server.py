@@ -28,26 +28,26 @@ A paid transaction has status 1 (advance payment); a successful verify turns it 
 :meth:`P24Server.down` makes every request end in a dropped connection (the server reads the
 request, then closes the socket without a byte of answer), so ``requests`` raises
 ``requests.ConnectionError``; ``down(status=503)`` answers 503 instead.
+
+The server plumbing (lifecycle, connections, writing answers) is :mod:`tests.fakeserver`'s.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import json
 import re
-import socket
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.fakeserver import HTML, FakeServer, Reply, content_type_of, header
 
 __all__ = ["FIRST_ORDER_ID", "P24Server", "sign_register", "sign_verify"]
 
@@ -167,11 +167,8 @@ def sign_verify(session_id: str, order_id: int, amount: int, currency: str, crc:
 
 
 @dataclass
-class _Reply:
-    status: int | None  # None: drop the connection without answering
-    body: Any = None  # dict/list/bool -> JSON; str/bytes -> sent as is
-    reason: str | None = None
-    content_type: str = "application/json"
+class _Reply(Reply):
+    reason: str | None = None  # why it was refused, for the request log
 
 
 @dataclass
@@ -183,7 +180,7 @@ class _Failure:
 
 
 def _error(status: int, message: str, reason: str | None = None) -> _Reply:
-    return _Reply(status, {"error": message, "code": status}, reason or message)
+    return _Reply(status, {"error": message, "code": status}, reason=reason or message)
 
 
 def _invalid(reason: str) -> _Reply:
@@ -221,88 +218,7 @@ def _check_fields(
     return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 30  # idle keep-alive connections give up after this
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean; P24Server.requests is the log
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        reply = self.server.fake._dispatch(self.command, self.path, dict(self.headers.items()), raw)
-        if reply.status is None:
-            self.close_connection = True
-            return
-        if isinstance(reply.body, bytes):
-            payload = reply.body
-        elif isinstance(reply.body, str):
-            payload = reply.body.encode("utf-8")
-        else:
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, fake: P24Server):
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, connection: socket.socket, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """End kept-alive client connections so nothing is served after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class P24Server:
+class P24Server(FakeServer):
     """Fake Przelewy24 on ``127.0.0.1:<free port>``; use as a context manager.
 
     ``transactions[sessionId]`` holds: ``body`` (the register body as received), ``token``,
@@ -325,68 +241,18 @@ class P24Server:
         api_key: str = "api-key",
         crc: str = "crc-key",
     ):
+        super().__init__()
         self.merchant_id = merchant_id
         self.pos_id = merchant_id if pos_id is None else pos_id
         self.api_key = api_key
         self.crc = crc
         self.transactions: dict[str, dict[str, Any]] = {}
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.RLock()
         self._next_order_id = FIRST_ORDER_ID
         self._failures: list[_Failure] = []
         self._down: bool = False
         self._down_status: int | None = None
         # pay_later() for a session not registered yet (key) or for every later one (key None)
         self._pending_pay: dict[str | None, tuple[int, int | None]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> P24Server:
-        if self._server is not None:
-            return self
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        # shutdown() waits for serve_forever() to notice, which it does at the next poll or the next
-        # connection: knock once so a test's teardown does not wait out the poll interval.
-        stopper = threading.Thread(target=self._server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            stopper.join(timeout=0.01)
-        self._server.close_connections()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> P24Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("P24Server is not running; use start() or a with block")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123`` (what the client gets instead of the P24 host)."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -483,7 +349,9 @@ class P24Server:
             self._mark_paid(transaction, transaction["pay_amount"])
             transaction["pay_after_polls"] = None
 
-    def _dispatch(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> _Reply:
+    def _serve(
+        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[dict[str, Any], _Reply]:
         try:
             parsed: Any = json.loads(raw) if raw else None
         except ValueError:
@@ -504,7 +372,7 @@ class P24Server:
             entry["status"] = reply.status
             entry["response"] = reply.body
             entry["reason"] = reply.reason
-        return reply
+        return entry, reply
 
     def _route(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes, parsed: Any) -> _Reply:
         if self._down:
@@ -513,17 +381,14 @@ class P24Server:
             return _Reply(
                 self._down_status,
                 {"error": HTTPStatus(self._down_status).phrase, "code": self._down_status},
-                "down",
+                reason="down",
             )
         for failure in self._failures:
             if failure.path_substring in raw_path:
                 failure.times -= 1
                 if failure.times == 0:
                     self._failures.remove(failure)
-                content_type = "application/json"
-                if isinstance(failure.body, str | bytes):
-                    content_type = "text/plain; charset=utf-8"
-                return _Reply(failure.status, failure.body, "fail_next", content_type)
+                return _Reply(failure.status, failure.body, content_type_of(failure.body), reason="fail_next")
 
         path = raw_path.partition("?")[0]
         if path.startswith(PAYMENT_PAGE_PREFIX) and method == "GET":
@@ -551,8 +416,7 @@ class P24Server:
         return handler(argument)
 
     def _check_auth(self, headers: dict[str, str]) -> _Reply | None:
-        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        scheme, _, encoded = value.strip().partition(" ")
+        scheme, _, encoded = header(headers, "authorization").strip().partition(" ")
         if scheme.lower() != "basic":
             return _error(401, INCORRECT_AUTH, "no Basic Authorization header")
         try:
@@ -624,7 +488,9 @@ class P24Server:
     def _by_session_id(self, session_id: str) -> _Reply:
         transaction = self.transactions.get(session_id)
         if transaction is None:
-            return _Reply(404, {"error": NOT_FOUND, "responseCode": 0}, f"unknown sessionId {session_id!r}")
+            return _Reply(
+                404, {"error": NOT_FOUND, "responseCode": 0}, reason=f"unknown sessionId {session_id!r}"
+            )
         answer = self._transaction_info(session_id, transaction)
         transaction["polls"] += 1
         self._maybe_pay_by_polls(transaction)
@@ -632,7 +498,7 @@ class P24Server:
 
     def _transaction_info(self, session_id: str, transaction: dict[str, Any]) -> _Reply:
         if transaction["status"] == 0:
-            return _Reply(404, {"error": NOT_FOUND, "responseCode": 0}, "not paid yet")
+            return _Reply(404, {"error": NOT_FOUND, "responseCode": 0}, reason="not paid yet")
         body = transaction["body"]
         order_id = transaction["orderId"]
         data = {
@@ -689,7 +555,5 @@ class P24Server:
         for session_id, transaction in self.transactions.items():
             if transaction["token"] == token:
                 page = f"<html><body><h1>Przelewy24 (fake)</h1><p>{session_id}</p></body></html>"
-                return _Reply(200, page, None, "text/html; charset=utf-8")
-        return _Reply(
-            404, "<html><body>Unknown token</body></html>", "unknown token", "text/html; charset=utf-8"
-        )
+                return _Reply(200, page, HTML)
+        return _Reply(404, "<html><body>Unknown token</body></html>", HTML, reason="unknown token")

@@ -132,7 +132,9 @@ def test_buy_waits_verifies_credits_and_mails_the_invoice(shop: Cli, p24, smtp) 
         assert expected in text, expected
     history = shop.json("quota", "history", now="2026-11-20 10:00")
     assert [(h["kind"], h["pool"], h["parts"]) for h in history] == [
-        ("allowance", "monthly", 300), ("purchase", "bought", 100)]
+        ("allowance", "monthly", 300),
+        ("purchase", "bought", 100),
+    ]
 
 
 def test_unpaid_purchase_is_left_to_later_runs_then_credited_or_expired(shop: Cli, p24, smtp) -> None:
