@@ -39,7 +39,14 @@ def main() -> None:
         print(json.dumps(f), flush=True)
         results.append(f)
     (HERE / "out").mkdir(exist_ok=True)
-    (HERE / "out" / "faults.json").write_text(json.dumps(results, indent=2))
+    saved = HERE / "out" / "faults.json"
+    earlier = [
+        f
+        for f in (json.loads(saved.read_text()) if saved.exists() else [])
+        if f["gateway"] not in {r["gateway"] for r in results}
+    ]
+    results = sorted(earlier + results, key=lambda f: ["smsapi", "smsbrana", "twilio"].index(f["gateway"]))
+    saved.write_text(json.dumps(results, indent=2))
     head = (
         "gateway",
         "rounds",

@@ -145,7 +145,7 @@ def suite(
 ) -> dict[str, Any]:
     """Killed runs followed by clean runs, then 8 overlapping runs; returns the figures."""
     rng = random.Random(seed)
-    fake = FAKES[name]()
+    fake = FakeSmsbrana(credit=10_000_000.0) if name == "smsbrana" else FAKES[name]()
     fake.start()
     try:
         fake.delay(0.004)

@@ -206,3 +206,22 @@ def test_gateway_error_does_not_lose_claimed_messages(gw) -> None:
         run(app, "2026-11-30 19:00")
     run(app, "2026-11-30 19:05")  # the refused message was held, not lost
     assert set(per_message(fake).values()) == {1} and len(fake.accepted) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        ("smsapi", 103, "SMSAPI: the account has no points left (103); top it up at smsapi.pl"),
+        ("smsbrana", 9, "SMSbrána 9: not enough credit; top up the SMSbrána account"),
+        ("smsbrana", 4, "SMSbrána 4: the clock differs too much from SMSbrána's; synchronise this machine's"),
+        ("twilio", 20003, "Twilio 20003: authentication failed; check account_sid and auth_token"),
+    ],
+    ids=["smsapi-points", "smsbrana-credit", "smsbrana-clock", "twilio-auth"],
+)
+def test_gateway_refusals_say_what_to_do(make_app, name: str, code: int, message: str) -> None:
+    with FAKES[name]() as fake:
+        app = make_app("[quota]\nalerts = []\n" + gateway_config(name, fake))
+        load(app, 1)
+        fake.business_error_next(code)
+        result = app("run", now="2026-11-30 19:00", code=1)
+        assert result.stderr.startswith(f"smsremind: error: {message}") and result.stderr.count("\n") == 1

@@ -31,13 +31,13 @@ from smsremind.gateways.http import post, session
 URL = "https://api.smsbrana.cz/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")
 DUPLICATE = -1
-FATAL = {
-    2: "invalid login",
-    3: "invalid hash or password",
-    4: "the clock differs too much from SMSbrána's",
-    5: "this IP address is not allowed",
-    6: "invalid action",
-    9: "not enough credit",
+FATAL = {  # code -> (what happened, what to do)
+    2: ("invalid login", "check [gateway] login"),
+    3: ("invalid hash or password", "check [gateway] password"),
+    4: ("the clock differs too much from SMSbrána's", "synchronise this machine's clock (NTP)"),
+    5: ("this IP address is not allowed", "allow it in the SMS Connect settings"),
+    6: ("invalid action", "report this as a bug in smsremind"),
+    9: ("not enough credit", "top up the SMSbrána account"),
 }
 TRANSIENT = {1: "unknown error", 7: "salt already used today", 8: "no database connection"}
 REJECTED = {10: "invalid number", 11: "empty message", 12: "message too long"}
@@ -110,7 +110,8 @@ class SmsbranaGateway(Gateway):
             raise GatewayError(f"SMSbrána did not answer at {self.url}: {root.reason}")
         code = int(root.findtext("err", "1"))
         if code:
-            raise GatewayError(f"SMSbrána {code}: {FATAL.get(code) or TRANSIENT.get(code, 'error')}")
+            what = FATAL[code][0] if code in FATAL else TRANSIENT.get(code, "error")
+            raise GatewayError(f"SMSbrána {code}: {what}")
         return f"SMSbrána at {self.url}: login accepted, credit {root.findtext('credit')}"
 
     def delivery_reports(self) -> dict[str, Delivery] | None:
@@ -132,7 +133,8 @@ class SmsbranaGateway(Gateway):
 
 def _error(code: int) -> Result:
     if code in FATAL:
-        raise GatewayError(f"SMSbrána {code}: {FATAL[code]}; check [gateway] login/password and the account")
+        what, todo = FATAL[code]
+        raise GatewayError(f"SMSbrána {code}: {what}; {todo}")
     if code in TRANSIENT:
         return Result(Outcome.TRANSIENT, reason=f"SMSbrána {code}: {TRANSIENT[code]}")
     return Result(Outcome.REJECTED, reason=f"SMSbrána {code}: {REJECTED.get(code, 'refused')}")
