@@ -1,14 +1,17 @@
-"""One `smsremind run`: lock, recover, plan, record, claim, send (SPEC §2, §4, §5).
+"""One `smsremind run`: lock, recover, plan, record, claim, send (SPEC §2, §4, §5, §7).
 
 Order matters for exactly-once:
 
 1. take the run lock; an overlapping cron start finds it taken and leaves;
 2. resolve messages a killed run left in ``sending`` (resend with the same
-   idempotency key where the gateway has one, else ``unknown``);
-3. plan from the store as it is now: reminders for today, expiries for the
-   days since the last run, notices;
-4. record skipped/expired outcomes; claim each due message (commit as
-   ``sending``), then call the gateway and record its answer.
+   idempotency key where the gateway has one, else look them up at the
+   gateway, else ``unknown``) - see :mod:`smsremind.outbound`;
+3. settle pending purchases, so that a top-up frees held messages now;
+4. plan from the store as it is now: reminders for today, expiries and late
+   bookings since the last run, notices;
+5. record skipped/expired outcomes; claim each due message (commit as
+   ``sending``), hand it to the gateway, record its answer;
+6. fetch delivery reports; mail low-balance alerts.
 """
 
 from __future__ import annotations

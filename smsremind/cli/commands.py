@@ -182,6 +182,8 @@ def _print_run(report: runner.RunReport) -> None:
     if report.dry_run:
         due = sum(1 for m in report.messages if m.status == "due")
         out.print(f"{due} messages would be sent now", highlight=False)
+    for payment, state in report.payments:
+        out.print(f"Purchase {payment}: {state}", highlight=False)
     if report.recovered:
         out.print(f"{report.recovered} messages left by an interrupted run were resolved", highlight=False)
     if report.messages:
