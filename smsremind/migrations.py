@@ -177,4 +177,33 @@ MIGRATIONS: list[tuple[str, str]] = [
             WHERE state = 'sent' AND delivery_final = 0 AND gateway_id IS NOT NULL;
         """,
     ),
+    (
+        "005_ledger_totals",
+        """
+        -- Running sums of the ledger per (month, pool, kind), kept by a trigger, so the balance
+        -- a run checks before every message costs a few rows, not a scan of the month's charges.
+        -- The ledger stays append-only; the triggers below refuse edits that would make the
+        -- totals lie.
+        CREATE TABLE ledger_totals (
+            month TEXT NOT NULL,
+            pool TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parts INTEGER NOT NULL,
+            PRIMARY KEY (month, pool, kind)
+        ) WITHOUT ROWID;
+        INSERT INTO ledger_totals (month, pool, kind, parts)
+            SELECT month, pool, kind, sum(parts) FROM ledger GROUP BY month, pool, kind;
+        CREATE TRIGGER ledger_totals_add AFTER INSERT ON ledger BEGIN
+            INSERT INTO ledger_totals (month, pool, kind, parts)
+                VALUES (new.month, new.pool, new.kind, new.parts)
+                ON CONFLICT (month, pool, kind) DO UPDATE SET parts = parts + excluded.parts;
+        END;
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN
+            SELECT RAISE(ABORT, 'the quota ledger is append-only');
+        END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN
+            SELECT RAISE(ABORT, 'the quota ledger is append-only');
+        END;
+        """,
+    ),
 ]

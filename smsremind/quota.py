@@ -83,23 +83,27 @@ def _add(
     )
 
 
+def _totals(conn: sqlite3.Connection, month: str) -> dict[tuple[str, str], int]:
+    """The month's sums per (pool, kind), from the trigger-kept ``ledger_totals``."""
+    rows = conn.execute("SELECT pool, kind, parts FROM ledger_totals WHERE month = ?", (month,))
+    return {(pool, kind): parts for pool, kind, parts in rows}
+
+
 def ensure_month(conn: sqlite3.Connection, cfg: Config, now: datetime) -> None:
     """The month's allowance exists; a changed config allowance applies at once (an adjust row)."""
     month = month_of(now)
-    granted = conn.execute(
-        "SELECT coalesce(sum(parts), 0), count(*) FROM ledger WHERE month = ? AND pool = 'monthly' "
-        "AND kind IN ('allowance', 'adjust')",
-        (month,),
-    ).fetchone()
-    if not granted[1]:
+    totals = _totals(conn, month)
+    if ("monthly", "allowance") not in totals:
         _add(conn, now, "allowance", "monthly", cfg.quota.monthly, note=f"allowance for {month}")
-    elif granted[0] != cfg.quota.monthly:
+        return
+    granted = totals[("monthly", "allowance")] + totals.get(("monthly", "adjust"), 0)
+    if granted != cfg.quota.monthly:
         _add(
             conn,
             now,
             "adjust",
             "monthly",
-            cfg.quota.monthly - granted[0],
+            cfg.quota.monthly - granted,
             note=f"monthly allowance changed to {cfg.quota.monthly}",
         )
 
@@ -107,22 +111,17 @@ def ensure_month(conn: sqlite3.Connection, cfg: Config, now: datetime) -> None:
 def balance(conn: sqlite3.Connection, cfg: Config, now: datetime) -> Balance:
     """Read-only: the month's allowance row may not exist yet, then the config value counts."""
     month = month_of(now)
-    monthly = dict(
-        conn.execute(
-            "SELECT kind, sum(parts) FROM ledger WHERE month = ? AND pool = 'monthly' GROUP BY kind",
-            (month,),
-        ).fetchall()
-    )
+    totals = _totals(conn, month)
     granted = (
-        (monthly.get("allowance", 0) + monthly.get("adjust", 0))
-        if "allowance" in monthly
+        totals[("monthly", "allowance")] + totals.get(("monthly", "adjust"), 0)
+        if ("monthly", "allowance") in totals
         else cfg.quota.monthly
     )
-    spent = monthly.get("charge", 0) + monthly.get("refund", 0)  # charges < 0, refunds > 0
-    bought = conn.execute("SELECT coalesce(sum(parts), 0) FROM ledger WHERE pool = 'bought'").fetchone()[0]
-    used = -conn.execute(
-        "SELECT coalesce(sum(parts), 0) FROM ledger WHERE month = ? AND kind IN ('charge', 'refund')",
-        (month,),
+    # charges < 0, refunds > 0
+    spent = totals.get(("monthly", "charge"), 0) + totals.get(("monthly", "refund"), 0)
+    used = -sum(parts for (_, kind), parts in totals.items() if kind in ("charge", "refund"))
+    bought = conn.execute(
+        "SELECT coalesce(sum(parts), 0) FROM ledger_totals WHERE pool = 'bought'"
     ).fetchone()[0]
     reserved = conn.execute(
         "SELECT coalesce(sum(parts), 0) FROM messages WHERE state = 'sending'"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import mailbox
+import sqlite3
 from email.header import decode_header, make_header
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -207,4 +209,57 @@ def test_balance_is_credits_minus_charges_and_never_negative(
                 "coalesce(-sum(CASE WHEN parts < 0 THEN parts END), 0) FROM ledger WHERE pool = 'bought'"
             ).fetchone()
             assert b.bought_left == credits - charges
+            assert (
+                totals(store)
+                == store.conn.execute(
+                    "SELECT month, pool, kind, sum(parts) FROM ledger GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+                ).fetchall()
+            )
         store.close()
+
+
+def totals(store: Store) -> list[tuple[str, str, str, int]]:
+    return store.conn.execute(
+        "SELECT month, pool, kind, parts FROM ledger_totals ORDER BY 1, 2, 3"
+    ).fetchall()
+
+
+def test_ledger_totals_are_backfilled_and_the_ledger_stays_append_only(tmp_path: Path) -> None:
+    cfg = config.parse("[quota]\nmonthly = 5\n", tmp_path / "smsremind.toml")
+    store = Store(cfg.database, create=True)
+    dec = parse_now("2026-12-02 10:00", cfg.timezone)
+    with store.tx() as conn:  # a database as migration 004 left it: a ledger, no totals
+        conn.execute("DROP TABLE ledger_totals")
+        for name in ("ledger_totals_add", "ledger_no_update", "ledger_no_delete"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DELETE FROM _migrations WHERE name = '005_ledger_totals'")
+        conn.executemany(
+            "INSERT INTO ledger (at, month, kind, pool, parts, message, payment) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("2026-11-20T09:00:00Z", "2026-11", "allowance", "monthly", 5, None, None),
+                ("2026-11-20T09:00:00Z", "2026-11", "purchase", "bought", 100, None, 1),
+                ("2026-11-20T09:00:00Z", "2026-11", "charge", "monthly", -4, 1, None),
+                ("2026-11-20T09:00:00Z", "2026-11", "charge", "monthly", -1, 2, None),
+                ("2026-11-20T09:00:00Z", "2026-11", "charge", "bought", -2, 2, None),
+                ("2026-12-02T09:00:00Z", "2026-12", "allowance", "monthly", 5, None, None),
+                ("2026-12-02T09:00:00Z", "2026-12", "charge", "monthly", -2, 3, None),
+            ],
+        )
+    store.close()
+    store = Store(cfg.database)  # migrates
+    assert totals(store) == [
+        ("2026-11", "bought", "charge", -2),
+        ("2026-11", "bought", "purchase", 100),
+        ("2026-11", "monthly", "allowance", 5),
+        ("2026-11", "monthly", "charge", -5),
+        ("2026-12", "monthly", "allowance", 5),
+        ("2026-12", "monthly", "charge", -2),
+    ]
+    b = quota.current(store, cfg, dec)
+    assert (b.monthly_left, b.bought_left, b.used_this_month) == (3, 98, 2)
+    for sql in ("UPDATE ledger SET parts = 1000", "DELETE FROM ledger"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute(sql)
+    assert quota.current(store, cfg, dec).bought_left == 98
+    store.close()
