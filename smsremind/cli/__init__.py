@@ -31,7 +31,7 @@ def cli(ctx: click.Context, config_path: str | None, now_text: str | None, verbo
 
     \b
     Typical crontab line (every 5 minutes):
-      */5 * * * * cd /srv/gabinet && smsremind import export.csv --full && smsremind run
+      */5 * * * * cd /srv/gabinet && smsremind import export.csv --full; smsremind run
     """
     setup_logging(verbose)
     app = App(config_path, now_text)

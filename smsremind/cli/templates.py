@@ -192,7 +192,7 @@ def templates_preview(app: App, kind: str, lang: str | None, as_json: bool) -> N
     for label, r in (("sample", p.sample), ("worst case", p.worst)):
         out.print(f"  {label + ':':<11} {_highlight(r)}", highlight=False)
         out.print(f"  {'':<11} {_cost(r)}", highlight=False)
-    if p.sample.forcing:
-        chars = " ".join(sorted({ch for _, ch in p.sample.forcing}))
-        out.print(f"  UCS-2 because of (highlighted): {escape(chars)}", highlight=False)
+    forcing = {ch for r in (p.sample, p.worst) for _, ch in r.forcing}
+    if forcing:
+        out.print(f"  UCS-2 because of (highlighted): {escape(' '.join(sorted(forcing)))}", highlight=False)
     warn_if_multipart(p)
