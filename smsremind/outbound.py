@@ -12,9 +12,12 @@ way are recorded, and the error ends the run.
 
 Recovery at the start of a run (SPEC §4): messages a killed run left in
 ``sending`` are resent with the same key on a gateway that has one (it then
-reports "already accepted" if the first attempt got through), unless their
-day has passed, since X1 forbids sending late; without a key they become
-``unknown`` and are listed by `status`.
+reports "already accepted" if the first attempt got through). A resend is a
+send: outside the window it waits for the next run inside it, and once too
+late (a reminder's day is over, X1, or the visit has begun) the message is
+settled as ``unknown`` instead.  Without a key they become ``unknown`` at
+once (after a look-up where the gateway allows one) and are listed by
+`status`.
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from smsremind import journal
+from smsremind.clock import from_store
 from smsremind.config import Config
 from smsremind.errors import SmsRemindError
 from smsremind.gateways.base import Gateway, Outcome, Result
-from smsremind.messages import QUOTA, Planned, load_stored
+from smsremind.messages import QUOTA, Planned, in_window, load_stored
 from smsremind.sender import Delivery, Dispatcher
 from smsremind.store import Store
 
 if TYPE_CHECKING:
     from smsremind.runner import RunReport
 
-NOT_RESENT_LATE = "interrupted while sending; not resent after its day (the gateway may have it)"
+NOT_RESENT_LATE = "interrupted while sending; too late to resend (the gateway may have it)"
 NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"
 
 
@@ -93,11 +97,11 @@ class Outbound:
             result = self._look_up(p.message_id, result)
         self._finish(p, result, delivery.attempts)
 
-    def _finish(self, p: Planned, result: Result, attempts: int) -> None:
+    def _finish(self, p: Planned, result: Result, attempts: int, retry_later: bool = True) -> None:
+        """Record ``result``; an UNKNOWN stays ``sending`` for a keyed resend only if ``retry_later``."""
         assert p.message_id is not None
-        p.status = journal.finish(
-            self.store, self.cfg, p.message_id, result, self.now, attempts, self.gateway.idempotent
-        )
+        keep = self.gateway.idempotent and retry_later
+        p.status = journal.finish(self.store, self.cfg, p.message_id, result, self.now, attempts, keep)
         if p.status == "sent":
             p.reason = None
         elif p.status == "sending":
@@ -117,13 +121,24 @@ class Outbound:
         """Resolve messages a killed run left in ``sending`` (the caller holds the run lock)."""
         for message_id in journal.orphans(self.store):
             [p] = load_stored(self.store, self.now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
+            late = self._too_late(p)
+            if self.gateway.idempotent and not late and not in_window(self.now, self.cfg.reminders.window):
+                continue  # a resend is a send: it waits for the window like any other (X4)
             self.report.recovered += 1
-            if self.gateway.idempotent and p.send_at.date() >= self.now.date():
+            if self.gateway.idempotent and not late:
                 self._submit(p, resend=True)
                 continue
             reason = NO_KEY if not self.gateway.idempotent else NOT_RESENT_LATE
-            self._finish(p, self._look_up(message_id, Result(Outcome.UNKNOWN, reason=reason)), 0)
+            found = self._look_up(message_id, Result(Outcome.UNKNOWN, reason=reason))
+            self._finish(p, found, 0, retry_later=False)  # its day is over: settle it now
         self.drain()
+
+    def _too_late(self, p: Planned) -> bool:
+        """Past the moment it was good for: the visit it names began, or a reminder's day ended (X1)."""
+        tz = self.now.tzinfo
+        if any(from_store(start, tz) <= self.now for start in p.starts.values()):  # type: ignore[arg-type]
+            return True
+        return p.kind == "reminder" and p.send_at.date() < self.now.date()
 
     def drain(self) -> None:
         while self.in_flight:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smsremind import config, runner
+from smsremind import config, quota, runner
 from smsremind.clock import parse_now
 from smsremind.gateways.base import Gateway, Outcome, Result, Sms
 from smsremind.journal import claim
+from smsremind.outbound import NOT_RESENT_LATE
 from smsremind.planner import PlanContext, reminders_for
 from smsremind.store import Store
 from tests.conftest import Cli, csv_file
@@ -266,6 +267,50 @@ def test_orphan_on_gateway_without_idempotency_becomes_unknown(app: Cli) -> None
     assert runner.run(store, cfg, gw, parse_now("2026-11-30 12:10", cfg.timezone)).messages == []
     status = app.json("status", now="2026-11-30 12:15")
     assert [m["status"] for m in status["attention"]] == ["unknown"]
+
+
+def test_orphan_found_after_its_day_is_settled_not_resent(app: Cli) -> None:
+    """X1/X4 on a gateway with keys: a killed run's message is resent only inside the window and
+    never after its day; then it is settled as unknown, not left hanging."""
+    store, cfg = _setup(app, "1,2026-12-02 10:00,601234567,A,P\n")
+    monday = parse_now("2026-11-30 12:00", cfg.timezone)  # 48 h before: due Monday 10:00
+    cfg = config.parse(
+        (app.folder / "smsremind.toml").read_text() + "\n[reminders]\nhours_before = 48\n",
+        app.folder / "smsremind.toml",
+    )
+    [p] = reminders_for(store, PlanContext.build(store, cfg, monday), [monday.date()])
+    assert claim(store, cfg, p, monday, None) == "claimed"  # then the run was killed; cron down
+    gw = Scripted([], idempotent=True)
+    evening = runner.run(store, cfg, gw, parse_now("2026-11-30 20:30", cfg.timezone))
+    assert (evening.recovered, evening.messages, gw.calls) == (0, [], [])  # no resend outside the window
+    assert store.conn.execute("SELECT state FROM messages").fetchall() == [("sending",)]
+    report = runner.run(store, cfg, gw, parse_now("2026-12-01 12:00", cfg.timezone))
+    assert [(m.status, m.reason) for m in report.messages] == [("unknown", NOT_RESENT_LATE)]
+    assert gw.calls == [] and report.recovered == 1
+    assert store.conn.execute("SELECT count(*) FROM messages WHERE state = 'sending'").fetchone()[0] == 0
+    later = runner.run(store, cfg, gw, parse_now("2026-12-01 12:05", cfg.timezone))
+    assert (later.recovered, later.messages, gw.calls) == (0, [], [])
+    assert quota.current(store, cfg, monday).reserved == 0  # nothing stays reserved
+
+
+def test_orphan_notice_is_settled_once_its_visit_has_begun(app: Cli) -> None:
+    from smsremind.notices import notice_outcomes
+
+    toml = app.folder / "smsremind.toml"
+    toml.write_text(toml.read_text() + "\n[notify]\nconfirmation = true\n")
+    store, cfg = _setup(app, "1,2026-12-10 10:00,601234567,A,P\n")  # the baseline: no notices
+    load(app, "1,2026-12-10 10:00,601234567,A,P\n2,2026-11-30 15:00,601234568,B,P\n", "2026-11-30 10:00")
+    now = parse_now("2026-11-30 10:05", cfg.timezone)
+    [p], _ = notice_outcomes(store, PlanContext.build(store, cfg, now))
+    assert (p.kind, p.status) == ("confirmation", "due")
+    assert claim(store, cfg, p, now, None) == "claimed"  # then the run was killed until 16:00
+    gw = Scripted([], idempotent=True)
+    report = runner.run(store, cfg, gw, parse_now("2026-11-30 16:00", cfg.timezone))
+    assert [(m.kind, m.status, m.reason) for m in report.messages] == [
+        ("reminder", "skipped", "booked-too-late"),  # a same-day booking gets no reminder (X9)
+        ("confirmation", "unknown", NOT_RESENT_LATE),
+    ]
+    assert gw.calls == []
 
 
 def test_preview_shows_future_plan(app: Cli, tmp_path: Path) -> None:
