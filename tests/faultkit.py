@@ -167,6 +167,8 @@ def suite(
             p.wait(timeout=300)
         _clean_runs(folder, fake, now)
         result = figures(folder, fake, name, kills)
+        attention = json.loads(_sh(folder, "--now", now, "status", "--json"))["attention"]
+        result["unknown_in_status"] = sum(m["status"] == "unknown" for m in attention)
         result["rounds"] = rounds
         return result
     finally:

@@ -18,6 +18,7 @@ def test_killed_and_overlapping_runs_send_each_message_at_most_once(tmp_path: Pa
     assert f["duplicates"] == 0, f
     assert f["lost"] == 0 and f["sending_left"] == 0, f
     assert f["charged_parts"] == f["accepted_parts"], f
+    assert f["unknown_in_status"] == f["unknown"], f  # every unknown message is listed by `status`
     if name != "twilio":  # with idempotency keys every uncertainty is resolved
         assert f["unknown"] == 0 and f["accepted"] == f["states"]["sent"], f
     else:  # at most once: what the server never got stays unknown, listed by status
