@@ -130,7 +130,7 @@ class Outbound:
                 continue
             reason = NO_KEY if not self.gateway.idempotent else NOT_RESENT_LATE
             found = self._look_up(message_id, Result(Outcome.UNKNOWN, reason=reason))
-            self._finish(p, found, 0, retry_later=False)  # its day is over: settle it now
+            self._finish(p, found, 0, retry_later=False)  # too late, or no key: settle it now
         self.drain()
 
     def _too_late(self, p: Planned) -> bool:
