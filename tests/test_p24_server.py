@@ -198,6 +198,8 @@ def test_register_accepts_optional_fields(http: requests.Session, p24: P24Server
     assert response.status_code == 200, p24.requests[-1]["reason"]
 
 
+# Written out from the P24 documentation on purpose, not imported from the server: the test checks
+# the server against the documented list.
 REQUIRED = [
     "merchantId",
     "posId",
