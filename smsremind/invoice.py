@@ -26,9 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf2 is imported where a PDF is made, not here: loading it (with fontTools and Pillow)
+# takes ~0.3 s, which every cron invocation of every command would otherwise pay.
 
 CENT = Decimal("0.01")
 NBSP = "\u00a0"
@@ -123,6 +127,9 @@ def render_pdf(data: InvoiceData) -> bytes:
         raise ValueError(f"unsupported invoice language {data.language!r} (use one of {sorted(LABELS)})")
     if data.quantity < 1:
         raise ValueError(f"quantity must be positive, got {data.quantity}")
+    from fpdf import FPDF
+    from fpdf.enums import XPos
+
     labels = LABELS[data.language]
     with ExitStack() as stack:
         pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -144,6 +151,8 @@ def render_pdf(data: InvoiceData) -> bytes:
 
 
 def _header(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(_FONT, "B", 16)
     pdf.multi_cell(0, 8, f"{labels['title']} {data.number}", align="L", new_x=XPos.LMARGIN)
     pdf.ln(2)
@@ -156,6 +165,8 @@ def _header(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
 
 def _parties(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
     """Seller on the left, buyer on the right; continue below the taller of the two."""
+    from fpdf.enums import XPos, YPos
+
     width = (pdf.epw - 6) / 2
     top = pdf.get_y()
     bottoms = []
@@ -191,6 +202,8 @@ def _row(pdf: FPDF, texts: list[str], *, bold: bool) -> None:
     Text goes first and the frames after, once the row's height is known; this needs no
     measuring API, so it works the same across fpdf2 2.7 and later.
     """
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(_FONT, "B" if bold else "", 9)
     top, x, bottom = pdf.get_y(), pdf.l_margin, pdf.get_y()
     for width, text, align in zip(_COLS, texts, _ALIGN, strict=True):
