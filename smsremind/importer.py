@@ -1,8 +1,8 @@
 """Read appointments from CSV or another SQLite database (SPEC §8).
 
-Reading is streaming: records are validated in batches by one tight loop
+Reading is streaming: records are read and validated in chunks
 (:meth:`Prepared.batches`) and handed to sync, so memory stays flat however
-large the file.  The per-record validation lives in :mod:`smsremind.rowcheck`.
+large the file.  The validation itself lives in :mod:`smsremind.rowcheck`.
 
 Encoding: a UTF-8 BOM means UTF-8; otherwise the whole file is checked as
 UTF-8 in one streaming pass and, failing that, read as cp1250 (the Windows
@@ -16,18 +16,22 @@ import codecs
 import csv
 import gc
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from smsremind.errors import ImportFileError
-from smsremind.rowcheck import EXT_ID, PRACTICE, Row, RowError, converter
+from smsremind.rowcheck import EXT_ID, PRACTICE, Convert, ConvertMany, Row, RowError, converters
 
 COLUMNS = ("id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at")
 REQUIRED = ("id", "start", "phone")
+_KEY = itemgetter(PRACTICE, EXT_ID)
+_PRACTICE = itemgetter(PRACTICE)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -183,36 +187,34 @@ class Prepared:
     spec: Spec
     source: Source
     present: frozenset[str]
-    convert: Callable[[int, list[Any]], Row]
+    convert: Convert
+    convert_many: ConvertMany
 
     @property
     def name(self) -> str:
         return self.source.name
 
     def batches(self, size: int = 5000) -> Iterator[Batch]:
-        """Validate the records in this process; blank records are skipped."""
-        convert, line = self.convert, self.source.line
+        """Validate the records in chunks of ``size``; blank records are skipped.
+
+        A chunk goes through ``convert_many``, and through ``convert`` record
+        by record when that gives up or a key in it was seen before.
+        """
+        line, records = self.source.line, iter(self.source.records)
         seen: set[int] = set()  # hash(practice, id) of every row so far
-        batch = Batch()
         try:
             with gc_paused():
-                for record in self.source.records:
-                    try:
-                        row = convert(line(), record)
-                    except RowError as exc:
-                        if any(str(v).strip() for v in record):
-                            batch.rejects.append(Reject(line(), str(exc)))
-                        continue
-                    h = hash((row[PRACTICE], row[EXT_ID]))
-                    if h in seen:
-                        batch.suspects.append(row)
-                        continue
-                    seen.add(h)
-                    batch.rows.append(row)
-                    batch.practices.add(row[PRACTICE])
-                    if len(batch.rows) >= size:
-                        yield batch
-                        batch = Batch()
+                first = line()
+                while chunk := list(islice(records, size)):
+                    last = line()
+                    # Each record on one line (the rule), or count the breaks in quoted fields.
+                    lines = (
+                        range(first + 1, last + 1) if last - first == len(chunk) else line_ends(first, chunk)
+                    )
+                    rows = self.convert_many(lines, chunk)
+                    batch = _fresh(rows, seen) if rows is not None else None
+                    yield batch or self._one_by_one(chunk, lines, seen)
+                    first = last
         except csv.Error as exc:
             raise ImportFileError(f"{self.source.name}: line {line()}: not valid CSV ({exc})") from None
         except UnicodeDecodeError:
@@ -223,7 +225,47 @@ class Prepared:
             raise ImportFileError(f"{self.source.name}: reading failed: {exc}") from None
         finally:
             self.source.close()
-        yield batch
+
+    def _one_by_one(self, chunk: list[list[Any]], lines: Sequence[int], seen: set[int]) -> Batch:
+        convert, batch = self.convert, Batch()
+        for at, record in zip(lines, chunk, strict=True):
+            try:
+                row = convert(at, record)
+            except RowError as exc:
+                if any(str(v).strip() for v in record):
+                    batch.rejects.append(Reject(at, str(exc)))
+                continue
+            h = hash((row[PRACTICE], row[EXT_ID]))
+            if h in seen:
+                batch.suspects.append(row)
+                continue
+            seen.add(h)
+            batch.rows.append(row)
+            batch.practices.add(row[PRACTICE])
+        return batch
+
+
+def _fresh(rows: list[Row], seen: set[int]) -> Batch | None:
+    """A batch of ``rows`` if none of their keys was seen before (then they are remembered)."""
+    keys = set(map(hash, map(_KEY, rows)))
+    if len(keys) < len(rows) or not seen.isdisjoint(keys):
+        return None
+    seen |= keys
+    return Batch(rows, practices=set(map(_PRACTICE, rows)))
+
+
+def line_ends(first: int, chunk: Sequence[list[Any]]) -> list[int]:
+    """The line each record of a chunk ends on, the chunk starting after line ``first``.
+
+    A record takes one line plus one per line break inside its quoted fields
+    (``\r\n``, ``\n`` or ``\r``, as the reader splits lines).
+    """
+    ends, at = [], first
+    for record in chunk:
+        text = ",".join(map(str, record))
+        at += 1 + text.count("\n") + text.count("\r") - text.count("\r\n")
+        ends.append(at)
+    return ends
 
 
 @contextmanager
@@ -255,5 +297,5 @@ def prepare(spec: Spec) -> Prepared:
     except ImportFileError:
         source.close()
         raise
-    convert = converter(positions, ZoneInfo(spec.zone), spec.practice)
-    return Prepared(spec, source, frozenset(positions), convert)
+    one, many = converters(positions, ZoneInfo(spec.zone), spec.practice)
+    return Prepared(spec, source, frozenset(positions), one, many)

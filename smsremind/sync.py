@@ -29,7 +29,7 @@ from smsremind.importer import Batch, NotUtf8, Prepared, Reject, gc_paused, prep
 from smsremind.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.store import Store
 
-_CHUNK = 5000
+_CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measured: 1000-2000 best)
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
