@@ -68,18 +68,18 @@ class WallParser:
             self.known[text] = hit
         return hit
 
-    def learn(self, texts: Iterable[str], what: str) -> None:
-        """Make every one of ``texts`` known; raises RowError for the first invalid one.
-
-        Afterwards ``known.get`` finds each of them (until the next ``learn``).
-        """
-        texts = set(texts)
-        new = texts.difference(self.known)
-        if len(self.known) + len(new) > _CACHE_LIMIT:
-            self.known.clear()
-            new = texts
-        for text in new:
-            self.known[text] = self._parse(text, what)
+    def many(self, texts: Sequence[str], what: str) -> list[str]:
+        """The result for each of ``texts``, in order; RowError for the first invalid one."""
+        known = self.known
+        found = list(map(known.get, texts))
+        if None in found:
+            new = {text for text, hit in zip(texts, found, strict=True) if hit is None}
+            if len(known) + len(new) > _CACHE_LIMIT:
+                known.clear()
+            for text in new:
+                known[text] = self._parse(text, what)
+            found = [hit or known[text] for hit, text in zip(found, texts, strict=True)]
+        return found  # type: ignore[return-value]  # no None is left
 
     def _parse(self, text: str, what: str) -> str:
         stripped = text.strip()
@@ -167,7 +167,7 @@ def _one(positions: dict[str, int], parse: WallParser, practice: str | None) -> 
 
 
 def _many(positions: dict[str, int], parse: WallParser, practice: str | None) -> ConvertMany:
-    known, strip = parse.known, str.strip
+    strip = str.strip
     widest = max(positions.values())
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
@@ -205,15 +205,13 @@ def _many(positions: dict[str, int], parse: WallParser, practice: str | None) ->
                 if not practice:
                     return None
                 wheres = [w or practice for w in wheres]
-        booked_texts = stripped(cols, i_booked, "")
         try:
-            parse.learn(cols[i_start], "start")
-            starts = list(map(known.get, cols[i_start]))  # before the next learn() may clear
-            if isinstance(booked_texts, list):
-                parse.learn(filter(None, booked_texts), "booked_at")
+            starts = parse.many(cols[i_start], "start")
+            booked: Iterable[str | None] = repeat(None)
+            if i_booked is not None:
+                booked = [parse(t, "booked_at") if t else None for t in map(strip, cols[i_booked])]
         except RowError:
             return None
-        booked = map(known.get, booked_texts)  # "" is never known: no booked_at -> None
         patients, doctors = stripped(cols, i_patient, ""), stripped(cols, i_doctor, "")
         columns = (lines, wheres, ids, starts, patients, phones, doctors, statuses, languages, booked)
         return list(zip(*columns, strict=False))  # absent columns are endless repeats
