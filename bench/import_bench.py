@@ -2,8 +2,11 @@
 
 Floor: csv.reader + sqlite3.executemany of the same rows into an 8-column
 table, one commit, in a fresh process.  Both run as separate processes on a
-fresh database, interleaved, N times; medians are reported, and peak RSS
-from the kernel's accounting of each child (ru_maxrss).
+fresh database, interleaved, N times.  Reported: the medians of each series,
+the median of the per-round ratios (a round's floor and import run back to
+back, so a slow spell of the machine tends to hit both: the paired figure is
+the steadier one on a VM whose speed drifts), and peak RSS from the kernel's
+accounting of each child (ru_maxrss).
 """
 
 from __future__ import annotations
@@ -59,18 +62,23 @@ def run(csv_path: Path, repeat: int, where: str | None) -> dict:
             rss.append(peak)
             again = timed([SMSREMIND, "--now", "2026-11-23 08:00", "import", str(csv_path)], cwd=tmp)
     f, o = statistics.median(floor), statistics.median(ours)
+    paired = [b / a for a, b in zip(floor, ours, strict=True)]
     return {
         "databases_on": where or tempfile.gettempdir(),
         "rows": sum(1 for _ in open(csv_path, encoding="utf-8")) - 1,
         "floor_s": round(f, 2),
         "import_s": round(o, 2),
         "ratio": round(o / f, 2),
+        "ratio_paired_median": round(statistics.median(paired), 2),
+        "ratio_best": round(min(ours) / min(floor), 2),
+        "rounds_within_3x": sum(r <= 3 for r in paired),
         "reimport_unchanged_s": round(again[0], 2),
         "import_peak_rss_mb": max(rss),
         "reimport_peak_rss_mb": again[1],
         "runs": repeat,
         "floor_all": [round(x, 2) for x in floor],
         "import_all": [round(x, 2) for x in ours],
+        "ratio_all": [round(x, 2) for x in paired],
     }
 
 

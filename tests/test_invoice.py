@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -208,10 +206,3 @@ def test_fonts_and_license_ship_with_the_package() -> None:
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
         assert (fonts / name).read_bytes()[:4] == b"\x00\x01\x00\x00"  # TrueType outlines
     assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
-
-
-def test_cli_start_does_not_load_fpdf() -> None:
-    """fpdf2 costs ~0.3 s to import; only a purchase that makes a PDF should pay for it."""
-    code = "import sys, smsremind.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'fpdf'))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

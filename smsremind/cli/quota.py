@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import webbrowser
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -15,7 +16,9 @@ from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
 from smsremind.clock import fmt_local, from_store
 from smsremind.errors import MailError
 from smsremind.payments import purchase
-from smsremind.payments.przelewy24 import Przelewy24
+
+if TYPE_CHECKING:
+    from smsremind.payments.przelewy24 import Przelewy24
 
 
 @cli.group(invoke_without_command=True)
@@ -187,6 +190,8 @@ def quota_buy(app: App, pack: str, wait: int, no_browser: bool, poll: float) -> 
     Example:
       smsremind quota buy 500
     """
+    from smsremind.payments.przelewy24 import Przelewy24  # requests: loaded by the commands that pay
+
     client = Przelewy24(app.cfg.payments)
     p = purchase.start(app.store, app.cfg, client, int(pack), app.now)
     out.print(f"Payment {p['session_id']}: {p['pack']} SMS for {p['price']} {p['currency']}", highlight=False)
