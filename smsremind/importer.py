@@ -30,6 +30,7 @@ from smsremind.rowcheck import EXT_ID, PRACTICE, Convert, ConvertMany, Row, RowE
 
 COLUMNS = ("id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at")
 REQUIRED = ("id", "start", "phone")
+_MAX_REJECTS_KEPT = 1000
 _KEY = itemgetter(PRACTICE, EXT_ID)
 _PRACTICE = itemgetter(PRACTICE)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -39,6 +40,50 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 class Reject:
     line: int
     reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did (filled in by :mod:`smsremind.sync`)."""
+
+    source: str
+    new: int = 0
+    moved: int = 0
+    cancelled: int = 0
+    restored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0  # cancelled by --full because missing from the file
+    rejected: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    baseline: list[str] = field(default_factory=list)
+    practices: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    def reject(self, item: Reject) -> None:
+        self.rejected += 1
+        if len(self.rejects) < _MAX_REJECTS_KEPT:
+            self.rejects.append(item)
+
+    def as_json(self) -> dict:
+        keys = (
+            "new",
+            "moved",
+            "cancelled",
+            "restored",
+            "updated",
+            "unchanged",
+            "removed",
+            "rejected",
+        )
+        return {
+            "source": self.source,
+            **{k: getattr(self, k) for k in keys},
+            "baseline": self.baseline,
+            "practices": self.practices,
+            "committed": self.committed,
+            "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
+        }
 
 
 @dataclass
@@ -194,14 +239,16 @@ class Prepared:
     def name(self) -> str:
         return self.source.name
 
-    def batches(self, size: int = 5000) -> Iterator[Batch]:
+    def batches(self, size: int = 5000, *, dedupe: bool = True) -> Iterator[Batch]:
         """Validate the records in chunks of ``size``; blank records are skipped.
 
         A chunk goes through ``convert_many``, and through ``convert`` record
-        by record when that gives up or a key in it was seen before.
+        by record when that gives up or a key in it was seen before.  With
+        ``dedupe`` false, keys are not checked here: the caller proves them
+        unique itself (sync does, by building the unique index over a bulk load).
         """
         line, records = self.source.line, iter(self.source.records)
-        seen: set[int] = set()  # hash(practice, id) of every row so far
+        seen: set[int] | None = set() if dedupe else None  # hash(practice, id) of every row so far
         try:
             with gc_paused():
                 first = line()
@@ -212,7 +259,7 @@ class Prepared:
                         range(first + 1, last + 1) if last - first == len(chunk) else line_ends(first, chunk)
                     )
                     rows = self.convert_many(lines, chunk)
-                    batch = _fresh(rows, seen) if rows is not None else None
+                    batch = None if rows is None else _fresh(rows, seen)
                     yield batch or self._one_by_one(chunk, lines, seen)
                     first = last
         except csv.Error as exc:
@@ -226,7 +273,7 @@ class Prepared:
         finally:
             self.source.close()
 
-    def _one_by_one(self, chunk: list[list[Any]], lines: Sequence[int], seen: set[int]) -> Batch:
+    def _one_by_one(self, chunk: list[list[Any]], lines: Sequence[int], seen: set[int] | None) -> Batch:
         convert, batch = self.convert, Batch()
         for at, record in zip(lines, chunk, strict=True):
             try:
@@ -235,18 +282,21 @@ class Prepared:
                 if any(str(v).strip() for v in record):
                     batch.rejects.append(Reject(at, str(exc)))
                 continue
-            h = hash((row[PRACTICE], row[EXT_ID]))
-            if h in seen:
-                batch.suspects.append(row)
-                continue
-            seen.add(h)
+            if seen is not None:
+                h = hash((row[PRACTICE], row[EXT_ID]))
+                if h in seen:
+                    batch.suspects.append(row)
+                    continue
+                seen.add(h)
             batch.rows.append(row)
             batch.practices.add(row[PRACTICE])
         return batch
 
 
-def _fresh(rows: list[Row], seen: set[int]) -> Batch | None:
+def _fresh(rows: list[Row], seen: set[int] | None) -> Batch | None:
     """A batch of ``rows`` if none of their keys was seen before (then they are remembered)."""
+    if seen is None:
+        return Batch(rows, practices=set(map(_PRACTICE, rows)))
     keys = set(map(hash, map(_KEY, rows)))
     if len(keys) < len(rows) or not seen.isdisjoint(keys):
         return None

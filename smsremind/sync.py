@@ -20,20 +20,23 @@ already told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import sqlite3
+from array import array
+from dataclasses import replace
 from datetime import datetime
+from operator import itemgetter
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
-from smsremind.importer import Batch, NotUtf8, Prepared, Reject, gc_paused, prepare
+from smsremind.importer import Batch, ImportReport, NotUtf8, Prepared, Reject, gc_paused, prepare
 from smsremind.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.store import Store
 
+_LINE = itemgetter(LINE)
 _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measured: 1000-2000 best)
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
-_MAX_REJECTS_KEPT = 1000
 
 # Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
 # so that executemany can take the Row tuples as they come.
@@ -94,48 +97,6 @@ UPDATE appointments SET
 FROM diff d WHERE appointments.id = d.aid"""
 
 
-@dataclass
-class ImportReport:
-    source: str
-    new: int = 0
-    moved: int = 0
-    cancelled: int = 0
-    restored: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0  # cancelled by --full because missing from the file
-    rejected: int = 0
-    rejects: list[Reject] = field(default_factory=list)
-    baseline: list[str] = field(default_factory=list)
-    practices: list[str] = field(default_factory=list)
-    committed: bool = False
-
-    def reject(self, item: Reject) -> None:
-        self.rejected += 1
-        if len(self.rejects) < _MAX_REJECTS_KEPT:
-            self.rejects.append(item)
-
-    def as_json(self) -> dict:
-        keys = (
-            "new",
-            "moved",
-            "cancelled",
-            "restored",
-            "updated",
-            "unchanged",
-            "removed",
-            "rejected",
-        )
-        return {
-            "source": self.source,
-            **{k: getattr(self, k) for k in keys},
-            "baseline": self.baseline,
-            "practices": self.practices,
-            "committed": self.committed,
-            "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
-        }
-
-
 class _Merge:
     def __init__(self, store: Store, now: datetime, quiet: bool, present: frozenset[str]):
         self.conn = store.conn
@@ -148,6 +109,10 @@ class _Merge:
         self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
         self.insert = _INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
+        # A bulk load (into the empty table) is not checked for duplicate keys while it is read:
+        # building the unique index proves there are none, or finds them (a set of a million
+        # hashes would cost ~70 MB and ~0.4 s).  This remembers each row's line, by id.
+        self.bulk_lines: array[int] | None = array("q") if self.rebuild else None
 
     def _drop_indexes_if_empty(self) -> list[str]:
         """Into an empty table, building the secondary indexes once at the end is far cheaper."""
@@ -181,6 +146,8 @@ class _Merge:
     def _write(self, fresh: list[Row], staged: list[Row], report: ImportReport) -> None:
         if fresh:
             self.conn.executemany(self.insert, fresh)
+            if self.bulk_lines is not None:
+                self.bulk_lines.extend(map(_LINE, fresh))
         if staged:
             self.conn.executemany("INSERT INTO incoming VALUES (?,?,?,?,?,?,?,?,?,?)", staged)
         report.new += len(fresh)
@@ -203,10 +170,29 @@ class _Merge:
                 self._write([row], [], report)
         self.suspects = []
 
-    def restore_indexes(self) -> None:
+    def restore_indexes(self, report: ImportReport) -> None:
         for sql in self.rebuild:
-            self.conn.execute(sql)
+            try:
+                self.conn.execute(sql)
+            except sqlite3.IntegrityError:  # the unique key: the bulk load has duplicates
+                self._reject_bulk_duplicates(report)
+                self.conn.execute(sql)
         self.rebuild = []
+
+    def _reject_bulk_duplicates(self, report: ImportReport) -> None:
+        """Reject every row of a bulk load whose key an earlier row (a lower id) already has."""
+        assert self.bulk_lines is not None
+        first_id = self.conn.execute("SELECT min(id) FROM appointments").fetchone()[0]
+        later = self.conn.execute(
+            "SELECT a.id, a.ext_id FROM appointments a JOIN (SELECT practice, ext_id, min(id) AS first "
+            "FROM appointments GROUP BY practice, ext_id HAVING count(*) > 1) d "
+            "ON a.practice = d.practice AND a.ext_id = d.ext_id AND a.id > d.first"
+        ).fetchall()
+        for aid, ext_id in later:  # ids follow the lines: rows were inserted in file order
+            line = self.bulk_lines[aid - first_id]
+            report.reject(Reject(line, f"duplicate id {ext_id!r} (already earlier in the file)"))
+        self.conn.executemany("DELETE FROM appointments WHERE id = ?", [(aid,) for aid, _ in later])
+        report.new -= len(later)
 
     def merge(self, report: ImportReport) -> None:
         """Apply the staged rows of known practices.
@@ -356,11 +342,11 @@ def _import(
 ) -> None:
     merge = _Merge(store, now, quiet, prepared.present)
     practices: set[str] = set()
-    for batch in prepared.batches(_CHUNK):
+    for batch in prepared.batches(_CHUNK, dedupe=merge.bulk_lines is None):
         practices |= batch.practices
         merge.add(batch, report)
     practices |= {row[PRACTICE] for row in merge.suspects}
-    merge.restore_indexes()
+    merge.restore_indexes(report)
     merge.settle_suspects(report)
     merge.merge(report)
     report.practices = sorted(practices | ({practice} if practice else set()))

@@ -346,6 +346,43 @@ def test_hash_collisions_are_not_mistaken_for_duplicates(
     assert len(rows_of(store)) == 8
 
 
+@pytest.mark.parametrize("into", ["empty-store-bulk-load", "store-with-another-practice"])
+def test_duplicates_rejected_the_same_on_both_paths(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, into: str
+) -> None:
+    """A bulk load finds duplicates by building its unique index, other imports while
+    reading; both keep the first occurrence and name each later one's line, across chunks."""
+    if into == "store-with-another-practice":
+        do_import(store, csv_file(tmp_path, HEADER + "9,2026-11-24 10:00,601234567,Z,Other,\n"))
+    monkeypatch.setattr(sync, "_CHUNK", 2)
+    text = HEADER + (
+        "1,2026-11-24 10:00,601234567,first one,P,\n"  # line 2
+        "x,2026-11-24 10:00,,no phone,P,\n"
+        "2,2026-11-24 11:00,601234568,first two,P,\n"
+        "\n"
+        "1,2026-11-25 10:00,601234567,again one,P,\n"  # line 6
+        '3,2026-11-24 12:00,601234569,"three,\nwith a line break",P,\n'
+        "2,2026-11-25 11:00,601234568,again two,P,\n"  # line 9
+        "1,2026-11-26 10:00,601234567,third one,P,\n"
+    )
+    report = do_import(store, csv_file(tmp_path, text), now="2026-11-20 11:00")
+    assert [(r.line, r.reason) for r in report.rejects] == [
+        (3, "phone is empty"),
+        (6, "duplicate id '1' (already earlier in the file)"),
+        (9, "duplicate id '2' (already earlier in the file)"),
+        (10, "duplicate id '1' (already earlier in the file)"),
+    ]
+    assert (report.new, report.rejected) == (3, 4)
+    stored = store.query("SELECT ext_id, patient FROM appointments WHERE practice = 'P' ORDER BY ext_id")
+    assert [(r["ext_id"], r["patient"]) for r in stored] == [
+        ("1", "first one"),
+        ("2", "first two"),
+        ("3", "three,\nwith a line break"),
+    ]
+    keys = store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'appointments_key'")
+    assert len(keys) == 1
+
+
 def rows_of(store: Store) -> list[tuple]:
     return rows(store, "ext_id")
 
