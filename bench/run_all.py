@@ -20,7 +20,7 @@ def run(script: str, *args: str) -> None:
 
 
 def main() -> None:
-    run("import_bench.py", "--repeat", "5")
+    run("import_bench.py", "--repeat", "9")
     run("plan_bench.py")
     run("throughput.py")
     run("fault_suite.py")
