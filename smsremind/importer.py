@@ -4,9 +4,10 @@ Reading is streaming: records are read and validated in chunks
 (:meth:`Prepared.batches`) and handed to sync, so memory stays flat however
 large the file.  The validation itself lives in :mod:`smsremind.rowcheck`.
 
-Encoding: a UTF-8 BOM means UTF-8; otherwise the whole file is checked as
-UTF-8 in one streaming pass and, failing that, read as cp1250 (the Windows
-code page of Polish and Czech exports).  The delimiter is whichever of
+Encoding: a UTF-8 BOM means UTF-8; otherwise UTF-8 if the first 64 KiB
+decode as such, else cp1250 (the Windows code page of Polish and Czech
+exports); a UTF-8 guess that fails later restarts the import as cp1250
+(see :func:`detect_encoding`).  The delimiter is whichever of
 ``,`` and ``;`` occurs more often in the header line.
 """
 

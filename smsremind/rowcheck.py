@@ -194,16 +194,18 @@ def _many(positions: dict[str, int], parse: WallParser, practice: str | None) ->
             languages = list(map(_LANGUAGE_OR_NONE.get, cols[i_language], repeat(_NOT_A_LANGUAGE)))
             if _NOT_A_LANGUAGE in languages:
                 return None
-        wheres = stripped(cols, i_practice, practice)
-        if not isinstance(wheres, list) and not practice:
-            return None
-        if isinstance(wheres, list):
+        if i_practice is None:
+            if not practice:
+                return None
+            wheres: Iterable[str] = repeat(practice)
+        else:
+            wheres = list(map(strip, cols[i_practice]))
             names = set(wheres)
             if practice and not names <= {practice, ""}:
-                return None
+                return None  # a row names another practice than --practice
             if "" in names:
                 if not practice:
-                    return None
+                    return None  # a row without a practice
                 wheres = [w or practice for w in wheres]
         try:
             starts = parse.many(cols[i_start], "start")

@@ -13,6 +13,11 @@ Two paths, chosen per practice when the import starts:
   recorded as events and applied, unchanged rows left untouched.  An
   unchanged file therefore writes nothing, which makes import idempotent.
 
+Duplicate ids in the file (the same practice and id twice): the first row
+counts, each later one is rejected.  Into an empty table (a bulk load) the
+unique index built at the end finds them; otherwise the reader's hash check
+(see :class:`smsremind.importer.Batch`).
+
 ``--full`` then cancels the future appointments of the file's practices
 that the file no longer lists.  ``--no-notify`` marks every change as
 already told.
@@ -97,6 +102,10 @@ UPDATE appointments SET
 FROM diff d WHERE appointments.id = d.aid"""
 
 
+def _duplicate(line: int, ext_id: str) -> Reject:
+    return Reject(line, f"duplicate id {ext_id!r} (already earlier in the file)")
+
+
 class _Merge:
     def __init__(self, store: Store, now: datetime, quiet: bool, present: frozenset[str]):
         self.conn = store.conn
@@ -161,9 +170,7 @@ class _Merge:
             key = (row[PRACTICE], row[EXT_ID])
             table = "incoming" if key[0] in self.known else "appointments"
             if self.conn.execute(f"SELECT 1 FROM {table} WHERE practice = ? AND ext_id = ?", key).fetchone():
-                report.reject(
-                    Reject(row[LINE], f"duplicate id {row[EXT_ID]!r} (already earlier in the file)")
-                )
+                report.reject(_duplicate(row[LINE], row[EXT_ID]))
             elif table == "incoming":
                 self._write([], [row], report)
             else:
@@ -190,7 +197,7 @@ class _Merge:
         ).fetchall()
         for aid, ext_id in later:  # ids follow the lines: rows were inserted in file order
             line = self.bulk_lines[aid - first_id]
-            report.reject(Reject(line, f"duplicate id {ext_id!r} (already earlier in the file)"))
+            report.reject(_duplicate(line, ext_id))
         self.conn.executemany("DELETE FROM appointments WHERE id = ?", [(aid,) for aid, _ in later])
         report.new -= len(later)
 
