@@ -34,10 +34,10 @@ IMPORT_AT, EARLIER_RUN, NOW, PREVIEW_DAY = (
 )
 
 
-def seconds(fn) -> tuple[float, object]:
+def seconds(fn) -> float:
     t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
+    fn()
+    return time.perf_counter() - t
 
 
 class Calendar:
@@ -66,8 +66,7 @@ class Calendar:
 
     def time_once(self) -> None:
         for name in ("preview", "dry_run"):
-            elapsed, _ = seconds(getattr(self, name))
-            self.times[name].append(elapsed)
+            self.times[name].append(seconds(getattr(self, name)))
 
     def figures(self) -> dict:
         wall = {}

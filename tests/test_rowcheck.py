@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +202,6 @@ def test_duplicates_are_found_within_and_across_chunks(tmp_path: Path) -> None:
 
 
 def test_sqlite_source_goes_through_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sqlite3
-
     db = tmp_path / "src.sqlite"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE visits (id INTEGER, start TEXT, phone TEXT, practice TEXT)")
