@@ -5,7 +5,7 @@ accepting, dropped connections, garbage answers, 503, 429), a real
 `smsremind run` killed with SIGKILL at a random moment, then clean runs until
 nothing is left `sending`.  Finally 8 overlapping runs over a fresh day.  The
 local gateway server's log of accepted messages is the truth.  Writes
-bench/out/faults.json and prints a Markdown table.  (tests/test_faults.py
+bench/out/faults.json and prints a Markdown table.  (tests/sending/test_faults.py
 runs a reduced version in CI.)
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.faultkit import suite  # noqa: E402
+from tests.fakes.faultkit import suite  # noqa: E402
 
 
 def main() -> None:

@@ -19,10 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from smsremind import config, notices, planner, runner
+from smsremind import config
 from smsremind.clock import parse_now
-from smsremind.gateways.outbox import OutboxGateway
-from smsremind.store import Store
+from smsremind.rules import notices, planner
+from smsremind.sending import runner
+from smsremind.sending.gateways.outbox import OutboxGateway
+from smsremind.sending.report import RunReport
+from smsremind.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
 BIN = str(Path(sys.executable).parent / "smsremind")
@@ -60,7 +63,7 @@ class Calendar:
         ctx = planner.PlanContext.build(self.store, self.cfg, self.now)
         return planner.day_plan(self.store, ctx, self.day, notices.notices_planned)
 
-    def dry_run(self) -> runner.RunReport:
+    def dry_run(self) -> RunReport:
         gateway = OutboxGateway(self.cfg.gateway.outbox)
         return runner.run(self.store, self.cfg, gateway, self.now, dry_run=True)
 

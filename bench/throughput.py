@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.fake_smsapi import FakeSmsapi  # noqa: E402
+from tests.fakes.fake_smsapi import FakeSmsapi  # noqa: E402
 
 BIN = str(Path(sys.executable).parent / "smsremind")
 LATENCY = 0.05

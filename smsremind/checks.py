@@ -18,6 +18,9 @@ import phonenumbers
 
 from smsremind import clock
 
+# The columns an import file can carry: the keys of [import.columns] and --map.
+COLUMNS = ("id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at")
+
 
 def suggest(word: str, options: Any) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
@@ -114,8 +117,6 @@ def alerts(v: Any) -> tuple[int, ...]:
 def columns(v: Any) -> dict[str, str]:
     if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
         raise ValueError('must map our column names to yours, e.g. start = "Termin"')
-    from smsremind.importer import COLUMNS
-
     for key in v:
         if key not in COLUMNS:
             raise ValueError(f"unknown column {key!r}{suggest(key, COLUMNS)}")

@@ -30,7 +30,7 @@ def write_config(folder: Path, extra: str = "", enabled: bool = True) -> Path:
     path.write_text(head + extra, encoding="utf-8")
     path.chmod(0o600)
     from smsremind.config import load
-    from smsremind.store import Store
+    from smsremind.storage.store import Store
 
     Store(load(path).database, create=True).close()  # what `smsremind init` does
     return path
@@ -144,7 +144,7 @@ def smtp() -> Any:
 
 @pytest.fixture
 def p24() -> Any:
-    from tests.p24_server import P24Server
+    from tests.fakes.p24_server import P24Server
 
     with P24Server() as server:
         yield server

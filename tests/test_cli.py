@@ -219,7 +219,7 @@ def test_config_readable_by_others_with_secrets_warns(tmp_path: Path) -> None:
     path.chmod(0o644)
     CliRunner().invoke(cli, ["init"])  # refuses, but creates nothing; make a database for status
     from smsremind.config import load
-    from smsremind.store import Store
+    from smsremind.storage.store import Store
 
     Store(load(path).database, create=True).close()
     result = CliRunner().invoke(cli, ["status"])

@@ -9,9 +9,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsremind import clock, importer, schedule, sync
-from smsremind.phones import classify
-from smsremind.store import Store
+from smsremind import clock
+from smsremind.intake import importer, sync
+from smsremind.intake.phones import classify
+from smsremind.rules import schedule
+from smsremind.storage.store import Store
 
 HOLIDAYS = {c: schedule.holiday_lookup(c) for c in ("", "PL", "CZ")}
 

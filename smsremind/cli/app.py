@@ -26,9 +26,9 @@ from rich.table import Table
 
 from smsremind import clock, config
 from smsremind.errors import ExitCode, SmsRemindError
-from smsremind.messages import Planned
-from smsremind.phones import mask
-from smsremind.store import Store
+from smsremind.intake.phones import mask
+from smsremind.rules.messages import Planned
+from smsremind.storage.store import Store
 
 # Not a terminal (cron mail, a pipe): rich would assume 80 columns and squash the tables.
 out = Console(width=None if sys.stdout.isatty() else 120)

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import click
 
-from smsremind import config, gateways, importer, notices, planner, purge, runner, sync
-from smsremind import explain as explain_mod
-from smsremind import status as status_mod
-from smsremind.cli import cli
+from smsremind import config
 from smsremind.cli.app import (
     App,
     err,
@@ -21,9 +18,17 @@ from smsremind.cli.app import (
     print_json,
     print_messages,
 )
+from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError, SmsRemindError
-from smsremind.store import Store, create_private
+from smsremind.intake import importer, sync
+from smsremind.rules import explain as explain_mod
+from smsremind.rules import notices, planner
+from smsremind.sending import gateways, runner
+from smsremind.sending import status as status_mod
+from smsremind.sending.report import COUNTS, RunReport
+from smsremind.storage import purge
+from smsremind.storage.store import Store, create_private
 
 _MAX_REJECT_LINES = 100
 
@@ -175,9 +180,9 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
     exit_with(report.exit_code)
 
 
-def _print_run(report: runner.RunReport) -> None:
+def _print_run(report: RunReport) -> None:
     head = "Dry run" if report.dry_run else "Run"
-    counts = ", ".join(f"{getattr(report, k)} {k}" for k in runner.COUNTS)
+    counts = ", ".join(f"{getattr(report, k)} {k}" for k in COUNTS)
     out.print(f"{head} at {fmt_local(report.now)}: {counts}", highlight=False)
     if report.dry_run:
         due = sum(1 for m in report.messages if m.status == "due")
@@ -240,7 +245,7 @@ def _print_status(doc: dict) -> None:
     if not doc["enabled"]:
         out.print("[yellow]Sending is disabled[/] (enabled = false)")
     if last:
-        counts = ", ".join(f"{last[k]} {k}" for k in runner.COUNTS)
+        counts = ", ".join(f"{last[k]} {k}" for k in COUNTS)
         out.print(
             f"Last run: {last['at']}, {last['outcome']} ({counts})"
             + (f": {last['error']}" if last["error"] else ""),

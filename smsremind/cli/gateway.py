@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from smsremind import gateways
-from smsremind.cli import cli
 from smsremind.cli.app import App, out, pass_app
+from smsremind.cli.root import cli
+from smsremind.sending import gateways
 
 
 @cli.group()

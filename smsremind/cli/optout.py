@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from smsremind.cli import cli
 from smsremind.cli.app import App, json_option, out, pass_app, print_json
+from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, from_store, to_store
 from smsremind.errors import NotFoundError
-from smsremind.phones import mask, normalise
+from smsremind.intake.phones import mask, normalise
 
 
 @cli.group(invoke_without_command=True)

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from smsremind import alerts, forecast, quota
-from smsremind.cli import cli
 from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
+from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, from_store
 from smsremind.errors import MailError
-from smsremind.payments import purchase
+from smsremind.money import alerts, forecast, quota
+from smsremind.money.payments import purchase
 
 if TYPE_CHECKING:
-    from smsremind.payments.przelewy24 import Przelewy24
+    from smsremind.money.payments.przelewy24 import Przelewy24
 
 
 @cli.group(invoke_without_command=True)
@@ -190,7 +190,7 @@ def quota_buy(app: App, pack: str, wait: int, no_browser: bool, poll: float) -> 
     Example:
       smsremind quota buy 500
     """
-    from smsremind.payments.przelewy24 import Przelewy24  # requests: loaded by the commands that pay
+    from smsremind.money.payments.przelewy24 import Przelewy24  # requests: loaded by the commands that pay
 
     client = Przelewy24(app.cfg.payments)
     p = purchase.start(app.store, app.cfg, client, int(pack), app.now)

@@ -9,10 +9,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from smsremind import templates as tpl
-from smsremind import textpreview
-from smsremind.cli import cli
 from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
+from smsremind.cli.root import cli
+from smsremind.texts import templates as tpl
+from smsremind.texts import textpreview
 
 KIND = click.argument("kind", type=click.Choice(tpl.KINDS))
 

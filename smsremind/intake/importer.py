@@ -2,7 +2,7 @@
 
 Reading is streaming: records are read and validated in chunks
 (:meth:`Prepared.batches`) and handed to sync, so memory stays flat however
-large the file.  The validation itself lives in :mod:`smsremind.rowcheck`.
+large the file.  The validation itself lives in :mod:`smsremind.intake.rowcheck`.
 
 Encoding: a UTF-8 BOM means UTF-8; otherwise UTF-8 if the first 64 KiB
 decode as such, else cp1250 (the Windows code page of Polish and Czech
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
-from smsremind.rowcheck import EXT_ID, PRACTICE, Convert, ConvertMany, Row, RowError, converters
+from smsremind.intake.rowcheck import EXT_ID, PRACTICE, Convert, ConvertMany, Row, RowError, converters
 
-COLUMNS = ("id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at")
 REQUIRED = ("id", "start", "phone")
 _MAX_REJECTS_KEPT = 1000
 _KEY = itemgetter(PRACTICE, EXT_ID)
@@ -45,7 +45,7 @@ class Reject:
 
 @dataclass
 class ImportReport:
-    """What an import did (filled in by :mod:`smsremind.sync`)."""
+    """What an import did (filled in by :mod:`smsremind.intake.sync`)."""
 
     source: str
     new: int = 0

@@ -9,7 +9,7 @@ row.  Two converters share one set of rules:
   up (returns None) at the first thing that is not plainly valid.  The
   caller then runs ``one`` over that chunk, so every reject, message and
   row is still ``one``'s; ``many`` only ever accepts what ``one`` accepts,
-  with the same result (tests/test_rowcheck.py checks this on random
+  with the same result (tests/intake/test_rowcheck.py checks this on random
   records).
 
 Date parsing is cached per distinct text: a calendar repeats the same slots

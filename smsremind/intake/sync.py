@@ -16,7 +16,7 @@ Two paths, chosen per practice when the import starts:
 Duplicate ids in the file (the same practice and id twice): the first row
 counts, each later one is rejected.  Into an empty table (a bulk load) the
 unique index built at the end finds them; otherwise the reader's hash check
-(see :class:`smsremind.importer.Batch`).
+(see :class:`smsremind.intake.importer.Batch`).
 
 ``--full`` then cancels the future appointments of the file's practices
 that the file no longer lists.  ``--no-notify`` marks every change as
@@ -33,9 +33,9 @@ from operator import itemgetter
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
-from smsremind.importer import Batch, ImportReport, NotUtf8, Prepared, Reject, gc_paused, prepare
-from smsremind.rowcheck import EXT_ID, LINE, PRACTICE, Row
-from smsremind.store import Store
+from smsremind.intake.importer import Batch, ImportReport, NotUtf8, Prepared, Reject, gc_paused, prepare
+from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
+from smsremind.storage.store import Store
 
 _LINE = itemgetter(LINE)
 _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measured: 1000-2000 best)

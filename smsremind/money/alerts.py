@@ -14,10 +14,11 @@ import json
 import logging
 from datetime import datetime
 
-from smsremind import mail, quota
+from smsremind import mail
 from smsremind.config import Config
 from smsremind.errors import MailError
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.storage.store import Store
 
 log = logging.getLogger(__name__)
 _KEY = "alerts.fired"

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from smsremind import planner, quota
 from smsremind.config import Config
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.rules import planner
+from smsremind.storage.store import Store
 
 PACKS = (100, 500, 1000)
 

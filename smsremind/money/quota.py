@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 
 from smsremind.clock import to_store
 from smsremind.config import Config
-from smsremind.store import Store
+from smsremind.storage.store import Store
 
 
 def month_of(moment: datetime) -> str:

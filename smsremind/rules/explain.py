@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsremind import notices, planner
 from smsremind.clock import fmt_local, from_store
 from smsremind.errors import NotFoundError
-from smsremind.messages import Planned, Visit, load_stored, load_visits, phone_of
-from smsremind.phones import mask
-from smsremind.store import Store
+from smsremind.intake.phones import mask
+from smsremind.rules import notices, planner
+from smsremind.rules.messages import Planned, Visit, load_stored, load_visits, phone_of
+from smsremind.storage.store import Store
 
 
 def find_visit(store: Store, ctx: planner.PlanContext, ext_id: str, practice: str | None) -> Visit:

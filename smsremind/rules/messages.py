@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from smsremind import sms_text, templates
 from smsremind.clock import aware, fmt_local, from_store, to_store
 from smsremind.config import Config
-from smsremind.phones import Phone, classify
-from smsremind.store import Store
+from smsremind.intake.phones import Phone, classify
+from smsremind.storage.store import Store
+from smsremind.texts import sms_text, templates
 
 ATTEMPTED = ("sending", "sent", "failed", "unknown")
 SOFT = ("skipped", "held", "expired")

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from smsremind.clock import from_store
 from smsremind.config import Notify
-from smsremind.messages import (
+from smsremind.rules.messages import (
     APPOINTMENT_PASSED,
     Planned,
     Visit,
@@ -30,8 +30,8 @@ from smsremind.messages import (
     next_window_opening,
     phone_of,
 )
-from smsremind.planner import PlanContext, apply_phone_rules
-from smsremind.store import Store
+from smsremind.rules.planner import PlanContext, apply_phone_rules
+from smsremind.storage.store import Store
 
 UNTOLD = "told_status IS NOT status OR told_start IS NOT start"
 

@@ -2,7 +2,7 @@
 
 Reading is bounded by the days asked about, not by the calendar: for a send
 day D only visits on the dates whose reminder can fall on D are read (see
-:func:`smsremind.schedule.candidate_visit_days`), through the index on
+:func:`smsremind.rules.schedule.candidate_visit_days`), through the index on
 ``appointments.start``.  So `run` and `preview` cost grows with the number
 of messages due, not with the size of the calendar (SPEC §10).
 
@@ -21,10 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from smsremind import schedule
 from smsremind.clock import day_bounds_store, day_start, to_store
 from smsremind.config import Config
-from smsremind.messages import (
+from smsremind.intake.phones import Phone
+from smsremind.rules import schedule
+from smsremind.rules.messages import (
     ATTEMPTED,
     COVERED,
     OPTED_OUT,
@@ -39,9 +40,8 @@ from smsremind.messages import (
     phone_of,
     stored_between,
 )
-from smsremind.phones import Phone
-from smsremind.store import Store
-from smsremind.templates import Texts
+from smsremind.storage.store import Store
+from smsremind.texts.templates import Texts
 
 _WENT_OUT = ("sending", "sent", "unknown")
 

@@ -16,10 +16,10 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsremind import quota
 from smsremind.clock import to_store
-from smsremind.gateways.base import Delivery, Gateway
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.sending.gateways.base import Delivery, Gateway
+from smsremind.storage.store import Store
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=2)  # reports are asked for this long after sending

@@ -20,13 +20,13 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from smsremind import quota
 from smsremind.clock import to_store
 from smsremind.config import Config
-from smsremind.gateways.base import Outcome, Result, Sms
-from smsremind.messages import SOFT, Planned
-from smsremind.notices import snapshot
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.rules.messages import SOFT, Planned
+from smsremind.rules.notices import snapshot
+from smsremind.sending.gateways.base import Outcome, Result, Sms
+from smsremind.storage.store import Store
 
 GATEWAY_UNAVAILABLE = "gateway-unavailable"
 

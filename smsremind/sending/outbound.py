@@ -1,7 +1,7 @@
 """The sending stage of a run: claim, send through the worker pool, record, recover.
 
 The main thread claims each due message (committing it as ``sending``) and
-hands it to :class:`smsremind.sender.Dispatcher`; answers are recorded by
+hands it to :class:`smsremind.sending.sender.Dispatcher`; answers are recorded by
 the main thread as they come back, so the database keeps a single writer.
 At most two batches of ``workers`` messages are claimed ahead of their
 answers, which keeps the parts they reserve from the quota small.
@@ -27,17 +27,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from smsremind import journal
 from smsremind.clock import from_store
 from smsremind.config import Config
 from smsremind.errors import SmsRemindError
-from smsremind.gateways.base import Gateway, Outcome, Result
-from smsremind.messages import QUOTA, Planned, in_window, load_stored
-from smsremind.sender import Delivery, Dispatcher
-from smsremind.store import Store
+from smsremind.rules.messages import QUOTA, Planned, in_window, load_stored
+from smsremind.sending import journal
+from smsremind.sending.gateways.base import Gateway, Outcome, Result
+from smsremind.sending.sender import Delivery, Dispatcher
+from smsremind.storage.store import Store
 
 if TYPE_CHECKING:
-    from smsremind.runner import RunReport
+    from smsremind.sending.report import RunReport
 
 NOT_RESENT_LATE = "interrupted while sending; too late to resend (the gateway may have it)"
 NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"

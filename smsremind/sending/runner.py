@@ -5,7 +5,7 @@ Order matters for exactly-once:
 1. take the run lock; an overlapping cron start finds it taken and leaves;
 2. resolve messages a killed run left in ``sending`` (resend with the same
    idempotency key where the gateway has one, else look them up at the
-   gateway, else ``unknown``) - see :mod:`smsremind.outbound`;
+   gateway, else ``unknown``) - see :mod:`smsremind.sending.outbound`;
 3. settle pending purchases, so that a top-up frees held messages now;
 4. plan from the store as it is now: reminders for today, expiries and late
    bookings since the last run, notices;
@@ -19,57 +19,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from smsremind import alerts, deliveries, journal, notices, planner
 from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
-from smsremind.errors import ExitCode
-from smsremind.gateways.base import Gateway
-from smsremind.messages import Planned, TextSource, Visit
-from smsremind.outbound import Outbound
-from smsremind.payments import purchase
-from smsremind.store import Store
+from smsremind.money import alerts
+from smsremind.money.payments import purchase
+from smsremind.rules import notices, planner
+from smsremind.rules.messages import Planned, TextSource, Visit
+from smsremind.sending import deliveries, journal
+from smsremind.sending.gateways.base import Gateway
+from smsremind.sending.outbound import Outbound
+from smsremind.sending.report import COUNTS, RunReport
+from smsremind.storage.store import Store
 
 # Expiry looks back at most this far (a cron outage longer than that is
 # reported by `status`, not replayed message by message).
 _LOOKBACK_DAYS = 35
-COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
-
-
-@dataclass
-class RunReport:
-    now: datetime
-    sent: int = 0
-    failed: int = 0
-    held: int = 0
-    skipped: int = 0
-    expired: int = 0
-    unknown: int = 0
-    messages: list[Planned] = field(default_factory=list)
-    busy: bool = False
-    disabled: bool = False
-    dry_run: bool = False
-    recovered: int = 0
-    payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
-
-    def add(self, planned: Planned) -> None:
-        if planned.status in COUNTS:
-            setattr(self, planned.status, getattr(self, planned.status) + 1)
-        self.messages.append(planned)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        return ExitCode.PARTIAL if self.failed or self.unknown else ExitCode.OK
-
-    def as_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {k: getattr(self, k) for k in COUNTS}
-        doc["messages"] = [m.as_json() for m in self.messages]
-        if self.dry_run:
-            doc["dry_run"] = True
-        return doc
 
 
 @dataclass

@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsremind.gateways.base import Gateway, Outcome, Result, Sms
+from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
 
 RETRIES = 3
 BACKOFF = 0.5  # seconds before the first retry; doubles each time

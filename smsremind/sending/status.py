@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsremind import deliveries, notices, planner, quota
 from smsremind.clock import fmt_local, from_store, to_store
-from smsremind.messages import aware_lenient, load_stored
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.rules import notices, planner
+from smsremind.rules.messages import aware_lenient, load_stored
+from smsremind.sending import deliveries
+from smsremind.storage.store import Store
 
 CRON_SILENCE = timedelta(hours=1)
 RECENT = timedelta(days=7)

@@ -12,7 +12,7 @@ from datetime import date
 
 from smsremind.clock import day_start, to_store
 from smsremind.config import Config
-from smsremind.store import Store
+from smsremind.storage.store import Store
 
 
 def purge(store: Store, cfg: Config, before: date) -> dict[str, int]:

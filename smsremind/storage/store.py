@@ -28,7 +28,7 @@ import sqlite_utils
 
 from smsremind.clock import to_store
 from smsremind.errors import SmsRemindError
-from smsremind.migrations import MIGRATIONS
+from smsremind.storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
 

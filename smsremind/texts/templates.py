@@ -21,7 +21,7 @@ from babel.dates import format_date
 
 from smsremind.clock import to_store
 from smsremind.errors import InvalidInputError
-from smsremind.store import Store
+from smsremind.storage.store import Store
 
 KINDS = ("reminder", "confirmation", "reschedule", "cancellation")
 LANGUAGES = ("pl", "cs", "en")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from smsremind import sms_text, templates
 from smsremind.config import Config
+from smsremind.texts import sms_text, templates
 
 SAMPLE_PATIENT = {"pl": "Anna Kowalska", "cs": "Jana Nováková", "en": "Emily Clarke"}
 LONG_PATIENT = {

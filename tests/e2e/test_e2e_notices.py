@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e import enable, outbox, sh
+from tests.e2e.test_e2e import enable, outbox, sh
 
 pytestmark = pytest.mark.slow
 HEAD = "id,start,phone,patient,practice,status\n"

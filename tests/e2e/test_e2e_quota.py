@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import p24_config
-from tests.test_e2e import outbox, sh
+from tests.e2e.test_e2e import outbox, sh
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_hold_top_up_release_and_next_month(tmp_path: Path, p24, smtp) -> None:
 def test_parallel_runs_never_overdraw_the_quota(tmp_path: Path) -> None:
     import subprocess
 
-    from tests.test_e2e import BIN
+    from tests.e2e.test_e2e import BIN
 
     sh(tmp_path, "init")
     (tmp_path / "smsremind.toml").write_text("enabled = true\n[quota]\nmonthly = 25\nalerts = []\n")

@@ -101,7 +101,15 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from tests.fakeserver import Fault, FaultyFakeServer, Reply, content_type_of, error_page, header, text_reply
+from tests.fakes.fakeserver import (
+    Fault,
+    FaultyFakeServer,
+    Reply,
+    content_type_of,
+    error_page,
+    header,
+    text_reply,
+)
 
 __all__ = [
     "DELIVERY_STATUSES",

@@ -72,7 +72,7 @@ from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from tests.fakeserver import HTML, Fault, FaultyFakeServer, Reply, error_page, header, text_reply
+from tests.fakes.fakeserver import HTML, Fault, FaultyFakeServer, Reply, error_page, header, text_reply
 
 __all__ = [
     "API_PATH",

@@ -59,7 +59,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from tests.fakeserver import Fault, FaultyFakeServer, Reply, content_type_of, header
+from tests.fakes.fakeserver import Fault, FaultyFakeServer, Reply, content_type_of, header
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_SERVICE_SID", "ERRORS", "STATUSES", "FakeTwilio", "segments"]
 

@@ -1,4 +1,4 @@
-"""The exactly-once fault suite (issue 5), shared by bench/fault_suite.py and tests/test_faults.py.
+"""The exactly-once fault suite (issue 5), shared by bench/fault_suite.py and tests/sending/test_faults.py.
 
 Per gateway, against its local server: each round puts N messages due, starts
 a real `smsremind run` process, injects random gateway faults, kills the
@@ -23,9 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.fake_smsapi import FakeSmsapi
-from tests.fake_smsbrana import FakeSmsbrana
-from tests.fake_twilio import FakeTwilio
+from tests.fakes.fake_smsapi import FakeSmsapi
+from tests.fakes.fake_smsbrana import FakeSmsbrana
+from tests.fakes.fake_twilio import FakeTwilio
 
 BIN = str(Path(sys.executable).parent / "smsremind")
 FAKES = {"smsapi": FakeSmsapi, "smsbrana": FakeSmsbrana, "twilio": FakeTwilio}

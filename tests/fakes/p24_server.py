@@ -47,7 +47,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
-from tests.fakeserver import HTML, FakeServer, Reply, content_type_of, header
+from tests.fakes.fakeserver import HTML, FakeServer, Reply, content_type_of, header
 
 __all__ = ["FIRST_ORDER_ID", "P24Server", "sign_register", "sign_verify"]
 

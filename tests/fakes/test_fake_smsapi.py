@@ -1,4 +1,4 @@
-"""The fake SMSAPI.pl (tests/fake_smsapi.py) itself, over real HTTP with `requests`."""
+"""The fake SMSAPI.pl (tests/fakes/fake_smsapi.py) itself, over real HTTP with `requests`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.fake_smsapi import ERRORS, FIRST_ID, GARBAGE_BODY, FakeSmsapi, sms_parts
+from tests.fakes.fake_smsapi import ERRORS, FIRST_ID, GARBAGE_BODY, FakeSmsapi, sms_parts
 
 NUMBER = "48601234567"
 ITEM_KEYS = {"id", "points", "number", "date_sent", "submitted_number", "status", "error", "idx", "parts"}

@@ -1,4 +1,4 @@
-"""The fake SMSbrána SMS Connect (tests/fake_smsbrana.py) itself, over real HTTP with `requests`."""
+"""The fake SMSbrána SMS Connect (tests/fakes/fake_smsbrana.py) itself, over real HTTP with `requests`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fake_smsbrana import (
+from tests.fakes.fake_smsbrana import (
     API_PATH,
     DELIVERED,
     ERR_ACTION,

@@ -1,4 +1,4 @@
-"""The fake Twilio (tests/fake_twilio.py) itself, over real HTTP with `requests`."""
+"""The fake Twilio (tests/fakes/fake_twilio.py) itself, over real HTTP with `requests`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_SERVICE_SID, ERRORS, FakeTwilio, segments
+from tests.fakes.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_SERVICE_SID, ERRORS, FakeTwilio, segments
 
 TO = "+48601234567"
 NUMBER = "+48500000000"

@@ -1,4 +1,4 @@
-"""The fake Przelewy24 (tests/p24_server.py) itself, over real HTTP with `requests`."""
+"""The fake Przelewy24 (tests/fakes/p24_server.py) itself, over real HTTP with `requests`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.p24_server import FIRST_ORDER_ID, P24Server, sign_register, sign_verify
+from tests.fakes.p24_server import FIRST_ORDER_ID, P24Server, sign_register, sign_verify
 
 UNAUTHORIZED = {"error": "Incorrect authentication", "code": 401}
 INVALID = {"error": "Invalid input data", "code": 400}

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from smsremind import clock, importer, sync
+from smsremind import clock
 from smsremind.errors import ImportFileError
-from smsremind.store import Store
+from smsremind.intake import importer, sync
+from smsremind.storage.store import Store
 from tests.conftest import csv_file
 
 WAW = clock.zone("Europe/Warsaw")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smsremind.errors import InvalidInputError
-from smsremind.phones import INVALID, LANDLINE, NOT_MOBILE, classify, mask, normalise
+from smsremind.intake.phones import INVALID, LANDLINE, NOT_MOBILE, classify, mask, normalise
 
 
 @pytest.mark.parametrize(

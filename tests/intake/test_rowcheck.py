@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsremind import clock, importer, rowcheck
-from smsremind.importer import Spec, line_ends, prepare
-from smsremind.rowcheck import RowError, converters
+from smsremind import clock
+from smsremind.intake import importer, rowcheck
+from smsremind.intake.importer import Spec, line_ends, prepare
+from smsremind.intake.rowcheck import RowError, converters
 
 WAW = clock.zone("Europe/Warsaw")
 OPTIONAL = ("patient", "practice", "doctor", "status", "language", "booked_at")

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from smsremind.invoice import InvoiceData, Party, format_amount, format_rate, render_pdf, split_gross
+from smsremind.money.invoice import InvoiceData, Party, format_amount, format_rate, render_pdf, split_gross
 
 PL = InvoiceData(
     number="SMS/2026/0001",

@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from smsremind import config
 from smsremind.errors import ConfigError
-from smsremind.payments import przelewy24 as p24mod
-from smsremind.payments.przelewy24 import Przelewy24
+from smsremind.money.payments import przelewy24 as p24mod
+from smsremind.money.payments.przelewy24 import Przelewy24
 from tests.conftest import Cli, p24_config
-from tests.p24_server import sign_register
+from tests.fakes.p24_server import sign_register
 
 BUY = ("quota", "buy", "100", "--no-browser", "--poll", "0.02")
 
@@ -170,9 +170,9 @@ import sys, time
 from pathlib import Path
 from smsremind import config
 from smsremind.clock import parse_now
-from smsremind.payments import purchase
-from smsremind.payments.przelewy24 import Przelewy24
-from smsremind.store import Store
+from smsremind.money.payments import purchase
+from smsremind.money.payments.przelewy24 import Przelewy24
+from smsremind.storage.store import Store
 cfg = config.load(sys.argv[1]); store = Store(cfg.database); client = Przelewy24(cfg.payments)
 while not Path(sys.argv[2]).exists():
     time.sleep(0.001)

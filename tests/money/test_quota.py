@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsremind import config, quota
+from smsremind import config
 from smsremind.clock import parse_now
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.storage.store import Store
 from tests.conftest import Cli, csv_file
 
 HEAD = "id,start,phone,patient,practice\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smsremind.config import Notify
-from smsremind.notices import decide
+from smsremind.rules.notices import decide
 from tests.conftest import Cli, csv_file
 
 ALL = Notify(confirmation=True, reschedule=True, cancellation=True)

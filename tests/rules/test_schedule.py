@@ -6,8 +6,8 @@ from datetime import datetime, time
 
 import pytest
 
-from smsremind import schedule
-from smsremind.schedule import BOOKED_TOO_LATE, Calendar, Rules, holiday_lookup
+from smsremind.rules import schedule
+from smsremind.rules.schedule import BOOKED_TOO_LATE, Calendar, Rules, holiday_lookup
 
 
 def at(text: str) -> datetime:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faultkit import suite
+from tests.fakes.faultkit import suite
 
 pytestmark = pytest.mark.slow
 

@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 
-from smsremind import config, gateways, runner
+from smsremind import config
 from smsremind.clock import parse_now
 from smsremind.errors import GatewayError
-from smsremind.store import Store
+from smsremind.sending import gateways, runner
+from smsremind.sending.report import RunReport
+from smsremind.storage.store import Store
 from tests.conftest import Cli, csv_file
-from tests.fake_smsapi import FakeSmsapi
-from tests.fake_smsbrana import FakeSmsbrana
-from tests.fake_twilio import FakeTwilio
+from tests.fakes.fake_smsapi import FakeSmsapi
+from tests.fakes.fake_smsbrana import FakeSmsbrana
+from tests.fakes.fake_twilio import FakeTwilio
 
 TWILIO_SID = "AC" + "0" * 32
 
@@ -52,7 +54,7 @@ def load(app: Cli, n: int) -> None:
     )
 
 
-def run(app: Cli, now: str) -> runner.RunReport:
+def run(app: Cli, now: str) -> RunReport:
     """A real run, with back-off sleeps skipped."""
     cfg = config.load(app.folder / "smsremind.toml")
     store = Store(cfg.database)
@@ -161,8 +163,8 @@ def test_killed_run_is_resolved_without_duplicates(gw) -> None:
     cfg = config.load(app.folder / "smsremind.toml")
     store = Store(cfg.database)
     now = parse_now("2026-11-30 19:00", cfg.timezone)
-    from smsremind.journal import as_sms, claim
-    from smsremind.planner import PlanContext, reminders_for
+    from smsremind.rules.planner import PlanContext, reminders_for
+    from smsremind.sending.journal import as_sms, claim
 
     [p] = reminders_for(store, PlanContext.build(store, cfg, now), [now.date()])
     assert claim(store, cfg, p, now, None) == "claimed"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smsremind import config, quota, runner
+from smsremind import config
 from smsremind.clock import parse_now
-from smsremind.gateways.base import Gateway, Outcome, Result, Sms
-from smsremind.journal import claim
-from smsremind.outbound import NOT_RESENT_LATE
-from smsremind.planner import PlanContext, reminders_for
-from smsremind.store import Store
+from smsremind.money import quota
+from smsremind.rules.planner import PlanContext, reminders_for
+from smsremind.sending import runner
+from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
+from smsremind.sending.journal import claim
+from smsremind.sending.outbound import NOT_RESENT_LATE
+from smsremind.storage.store import Store
 from tests.conftest import Cli, csv_file
 
 HEAD = "id,start,phone,patient,practice\n"
@@ -244,8 +246,8 @@ def test_killed_run_is_resolved_by_the_next_one(app: Cli) -> None:
     # A run claimed both and was killed: message 1 had reached the outbox, message 2 had not.
     assert claim(store, cfg, first, now, None) == claim(store, cfg, second, now, None) == "claimed"
     assert claim(store, cfg, first, now, None) == "taken"  # a second claim of the same visit fails
-    from smsremind.gateways.outbox import OutboxGateway
-    from smsremind.journal import as_sms
+    from smsremind.sending.gateways.outbox import OutboxGateway
+    from smsremind.sending.journal import as_sms
 
     OutboxGateway(cfg.gateway.outbox).send(as_sms(store, first.message_id), now)
     doc = app.json("run", now="2026-11-30 12:05")
@@ -294,7 +296,7 @@ def test_orphan_found_after_its_day_is_settled_not_resent(app: Cli) -> None:
 
 
 def test_orphan_notice_is_settled_once_its_visit_has_begun(app: Cli) -> None:
-    from smsremind.notices import notice_outcomes
+    from smsremind.rules.notices import notice_outcomes
 
     toml = app.folder / "smsremind.toml"
     toml.write_text(toml.read_text() + "\n[notify]\nconfirmation = true\n")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsremind.sms_text import (
+from smsremind.texts.sms_text import (
     GSM7,
     UCS2,
     Length,

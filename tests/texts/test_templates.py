@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smsremind import templates
+from smsremind.texts import templates
 from tests.conftest import Cli, csv_file
 
 MONDAY = datetime(2026, 11, 30, 10, 30)

@@ -1,1 +1,1 @@
-"""Buying SMS packs: the Przelewy24 client and the purchase flow."""
+"""Buying SMS packs: the Przelewy24 client (:mod:`.przelewy24`) and the purchase flow (:mod:`.purchase`)."""

@@ -20,14 +20,15 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from smsremind import invoice, mail, quota
+from smsremind import mail
 from smsremind.clock import from_store, to_store
 from smsremind.config import Config
 from smsremind.errors import ConfigError, InvalidInputError, MailError, PaymentError
-from smsremind.store import Store
+from smsremind.money import invoice, quota
+from smsremind.storage.store import Store
 
 if TYPE_CHECKING:
-    from smsremind.payments.przelewy24 import Przelewy24
+    from smsremind.money.payments.przelewy24 import Przelewy24
 
 log = logging.getLogger(__name__)
 PAID = (1, 2)  # P24 by/sessionId status: 1 advance payment, 2 payment made (verified)
@@ -221,7 +222,9 @@ def check_pending(store: Store, cfg: Config, now: datetime) -> list[tuple[str, s
     )
     if not rows:
         return []
-    from smsremind.payments.przelewy24 import Przelewy24  # loads requests: only when something is pending
+    from smsremind.money.payments.przelewy24 import (
+        Przelewy24,  # loads requests: only when something is pending
+    )
 
     changed: list[tuple[str, str]] = []
     try:

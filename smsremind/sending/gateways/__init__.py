@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smsremind.config import Config
-from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
+from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 
 __all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
 
@@ -11,17 +11,17 @@ __all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
 def make(cfg: Config) -> Gateway:
     provider = cfg.gateway.provider
     if provider == "smsapi":
-        from smsremind.gateways.smsapi import SmsapiGateway
+        from smsremind.sending.gateways.smsapi import SmsapiGateway
 
         return SmsapiGateway(cfg.gateway)
     if provider == "smsbrana":
-        from smsremind.gateways.smsbrana import SmsbranaGateway
+        from smsremind.sending.gateways.smsbrana import SmsbranaGateway
 
         return SmsbranaGateway(cfg.gateway)
     if provider == "twilio":
-        from smsremind.gateways.twilio import TwilioGateway
+        from smsremind.sending.gateways.twilio import TwilioGateway
 
         return TwilioGateway(cfg.gateway)
-    from smsremind.gateways.outbox import OutboxGateway
+    from smsremind.sending.gateways.outbox import OutboxGateway
 
     return OutboxGateway(cfg.gateway.outbox)

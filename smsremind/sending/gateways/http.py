@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from smsremind.gateways.base import Outcome, Result
+from smsremind.sending.gateways.base import Outcome, Result
 
 
 def session(workers: int) -> requests.Session:

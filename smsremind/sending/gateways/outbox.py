@@ -14,8 +14,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from smsremind.gateways.base import Gateway, Outcome, Result, Sms
-from smsremind.store import create_private
+from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
+from smsremind.storage.store import create_private
 
 
 class OutboxGateway(Gateway):

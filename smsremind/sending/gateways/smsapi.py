@@ -15,8 +15,8 @@ import requests
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
-from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.gateways.http import post, session
+from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
+from smsremind.sending.gateways.http import post, session
 
 HOSTS = {"pl": "https://api.smsapi.pl", "com": "https://api.smsapi.com"}
 ALREADY_SENT = 53

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
-from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.gateways.http import post, session
+from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
+from smsremind.sending.gateways.http import post, session
 
 URL = "https://api.smsbrana.cz/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")

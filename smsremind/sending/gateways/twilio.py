@@ -18,8 +18,8 @@ import requests
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
-from smsremind.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.gateways.http import failure, http_error, session
+from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
+from smsremind.sending.gateways.http import failure, http_error, session
 
 HOST = "https://api.twilio.com"
 REJECTED = {

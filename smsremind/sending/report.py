@@ -1,0 +1,50 @@
+"""What one run did: counts per outcome and the messages it handled.
+
+Its own module so that the run loop (:mod:`smsremind.sending.runner`), the
+send loop (:mod:`smsremind.sending.outbound`) and the CLI all use one type
+without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from smsremind.errors import ExitCode
+from smsremind.rules.messages import Planned
+
+COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
+
+
+@dataclass
+class RunReport:
+    now: datetime
+    sent: int = 0
+    failed: int = 0
+    held: int = 0
+    skipped: int = 0
+    expired: int = 0
+    unknown: int = 0
+    messages: list[Planned] = field(default_factory=list)
+    busy: bool = False
+    disabled: bool = False
+    dry_run: bool = False
+    recovered: int = 0
+    payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
+
+    def add(self, planned: Planned) -> None:
+        if planned.status in COUNTS:
+            setattr(self, planned.status, getattr(self, planned.status) + 1)
+        self.messages.append(planned)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.failed or self.unknown else ExitCode.OK
+
+    def as_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {k: getattr(self, k) for k in COUNTS}
+        doc["messages"] = [m.as_json() for m in self.messages]
+        if self.dry_run:
+            doc["dry_run"] = True
+        return doc
