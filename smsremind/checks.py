@@ -144,3 +144,27 @@ def packs(v: Any) -> dict[int, Decimal]:
             raise ValueError(f"unknown pack {size!r}; packs are 100, 500 and 1000")
         packs[int(size)] = decimal(price)
     return dict(sorted(packs.items()))
+
+
+SERIES_FIELDS = ("account", "year", "n")
+
+
+def invoice_series(v: Any) -> str:
+    """An invoice number pattern: {n} (the sequence number) once, {account} and {year} at will."""
+    text = string(v)
+    fields = re.findall(r"\{([^{}]*)\}", text)
+    unknown = [f for f in fields if f not in SERIES_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field {{{unknown[0]}}}; use {{account}}, {{year}} and {{n}}")
+    rest = re.sub(r"\{[^{}]*\}", "", text)
+    if fields.count("n") != 1 or "{" in rest or "}" in rest:
+        raise ValueError('must contain {n} once, e.g. "SMS/{account}/{year}/{n}"')
+    return text
+
+
+def account_code(v: Any) -> str:
+    """The code of this installation in the seller's invoice series: letters, digits, '-', '_'."""
+    text = string(v)
+    if text and not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", text):
+        raise ValueError("must be 1-20 letters, digits, '-' or '_', e.g. \"USMIECH\"")
+    return text

@@ -123,6 +123,11 @@ class Payments:
     vat_rate: Decimal = _opt(Decimal("23"), checks.decimal)
     return_url: str = _opt("https://www.przelewy24.pl", checks.string)
     base_url: str = _opt("", checks.string)
+    # The seller's accountant decides the series; {account} keeps the numbers of several
+    # practices buying from one seller apart, so an installation without an account code
+    # cannot issue an invoice in a series that names it.
+    invoice_series: str = _opt("SMS/{account}/{year}/{n}", checks.invoice_series)
+    account: str = _opt("", checks.account_code)
     packs: dict[int, Decimal] = field(
         default_factory=lambda: dict(DEFAULT_PACKS), metadata=_key(checks.packs)
     )

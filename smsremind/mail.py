@@ -26,11 +26,12 @@ class Mail:
     subject: str
     body: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # (filename, data, mime type)
+    sender: str = ""  # From; "" = [email] from
 
 
 def build(cfg: Config, mail: Mail) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = cfg.email.from_
+    msg["From"] = mail.sender or cfg.email.from_
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=True)

@@ -154,9 +154,9 @@ def p24_config(server: Any) -> str:
     return (
         f"[payments]\nmerchant_id = {server.merchant_id}\n"
         f'api_key = "{server.api_key}"\ncrc = "{server.crc}"\n'
-        f'base_url = "{server.url}"\n'
+        f'base_url = "{server.url}"\naccount = "USMIECH"\n'
         '[payments.seller]\nname = "SMS Serwis Sp. z o.o."\naddress = "ul. Długa 1, 00-001 Warszawa"\n'
-        'tax_id = "PL5250000000"\n'
+        'tax_id = "PL5250000000"\nemail = "faktury@smsserwis.pl"\n'
         '[payments.buyer]\nname = "Gabinet Stomatologiczny Uśmiech"\naddress = "ul. Żółkiewskiego 12, Łódź"\n'
         'tax_id = "PL7250000000"\n'
     )

@@ -194,31 +194,33 @@ def quota_buy(app: App, pack: str, wait: int, no_browser: bool, poll: float) -> 
 
     client = Przelewy24(app.cfg.payments)
     p = purchase.start(app.store, app.cfg, client, int(pack), app.now)
+    claim = purchase.new_claim()
     out.print(f"Payment {p['session_id']}: {p['pack']} SMS for {p['price']} {p['currency']}", highlight=False)
     out.print(f"Pay here: {p['link']}", highlight=False, soft_wrap=True)
     if not no_browser and sys.stdout.isatty():
         webbrowser.open(p["link"])
-    state = _wait(app, client, p["id"], wait, poll)
+    state = _wait(app, client, p["id"], wait, poll, claim)
     if state == "credited":
-        _credited(app, p["id"])
+        _credited(app, p["id"], claim)
     elif state in ("failed", "expired"):
         row = purchase.get(app.store, p["id"])
         err.print(f"payment {p['session_id']} {state}: {row['error']}", highlight=False)
     else:
         out.print(
             f"Not paid yet. Payment id {p['session_id']} stays pending: every `smsremind run` checks it "
-            f"for {app.cfg.payments.pending_hours} h; `smsremind quota payments` shows its state.",
+            f"for {app.cfg.payments.pending_hours} h (then hourly for {purchase.LATE_DAYS} days); "
+            "`smsremind quota payments` shows its state.",
             highlight=False,
         )
 
 
-def _wait(app: App, client: Przelewy24, payment_id: int, wait: int, poll: float) -> str:
+def _wait(app: App, client: Przelewy24, payment_id: int, wait: int, poll: float, claim: str) -> str:
     deadline = time.monotonic() + wait
     state = "pending"
     try:
         with err.status("Waiting for the payment (Ctrl-C leaves it to later runs)…"):
             while True:
-                state = purchase.settle(app.store, app.cfg, client, payment_id, app.now)
+                state = purchase.settle(app.store, app.cfg, client, payment_id, app.now, claim)
                 if state != "pending" or time.monotonic() >= deadline:
                     return state
                 time.sleep(poll)
@@ -226,14 +228,20 @@ def _wait(app: App, client: Przelewy24, payment_id: int, wait: int, poll: float)
         return "pending"
 
 
-def _credited(app: App, payment_id: int) -> None:
+def _credited(app: App, payment_id: int, claim: str) -> None:
     row = purchase.get(app.store, payment_id)
     out.print(f"Paid: {row['pack']} SMS credited (P24 order {row['order_id']}).", highlight=False)
     try:
-        where = purchase.mail_invoice(app.store, app.cfg, payment_id, app.now)
-        out.print(
-            f"Invoice {row['invoice_number']} sent to {app.cfg.email.admin} ({where}).", highlight=False
-        )
+        where = purchase.mail_invoice(app.store, app.cfg, payment_id, app.now, claim)
+        if where is None:
+            out.print(
+                f"Invoice {row['invoice_number']} is mailed by the process that credited the pack.",
+                highlight=False,
+            )
+        else:
+            out.print(
+                f"Invoice {row['invoice_number']} sent to {app.cfg.email.admin} ({where}).", highlight=False
+            )
     except MailError as exc:
         err.print(f"warning: {exc}; the next `smsremind run` sends the invoice again", highlight=False)
     alerts.check(app.store, app.cfg, app.now)  # a top-up re-arms the low-balance alerts

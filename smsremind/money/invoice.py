@@ -16,7 +16,12 @@ Design:
 * Output is deterministic: the PDF's creation date is the issue date, so the same data always gives
   the same bytes.
 * Layout is plain fpdf2 cells: title, dates, seller/buyer side by side, a bordered item table with a
-  totals row, and the payment reference.  No images.
+  totals row, the amount in words and the payment line.  No images.
+* Polish VAT (art. 106e ust. 1 ustawy o VAT): issue date (pkt 1), number in a series (2), names and
+  addresses (3), both NIPs (4, 5), date of sale (6), item name (7), unit of measure and quantity (8),
+  unit net price (9), net value (11), rate (12), net sum per rate (13), VAT per rate (14), total (15).
+  Pkt 10 (discounts) never applies: a pack has one price.  The amount in words is customary, not
+  required; it comes from num2words, which is maintained and declines Polish and Czech currency words.
 """
 
 from __future__ import annotations
@@ -39,28 +44,32 @@ NBSP = "\u00a0"
 _FONT = "DejaVuSans"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _MARGIN = 15.0
-_COLS = (38.0, 20.0, 31.0, 24.0, 31.0, 36.0)  # item, quantity, net, rate, VAT, gross: 180 mm
-_ALIGN = ("L", "R", "R", "R", "R", "R")
+# item, unit, quantity, unit net price, net value, rate, VAT, gross: 180 mm
+_COLS = (33.0, 10.0, 19.0, 24.0, 24.0, 16.0, 24.0, 30.0)
+_ALIGN = ("L", "C", "R", "R", "R", "R", "R", "R")
 
 LABELS: dict[str, dict[str, str]] = {
     "pl": {
         "title": "Faktura VAT nr", "issued": "Data wystawienia", "sale_date": "Data sprzedaży",
         "seller": "Sprzedawca", "buyer": "Nabywca", "tax_id": "NIP", "email": "E-mail",
-        "item": "Nazwa", "qty": "Ilość", "net": "Netto", "rate": "Stawka VAT", "vat": "VAT",
-        "gross": "Brutto", "total": "Razem", "paid_via": "Zapłacono przez",
+        "item": "Nazwa", "unit": "J.m.", "qty": "Ilość", "unit_net": "Cena jedn. netto",
+        "net": "Wartość netto", "rate": "Stawka VAT", "vat": "VAT", "gross": "Brutto", "total": "Razem",
+        "in_words": "Słownie", "paid": "Zapłacono", "transaction": "nr transakcji", "pcs": "szt.",
     },
     "cs": {
         "title": "Faktura – daňový doklad č.", "issued": "Datum vystavení",
         "sale_date": "Datum uskutečnění zdanitelného plnění", "seller": "Dodavatel", "buyer": "Odběratel",
-        "tax_id": "DIČ", "email": "E-mail", "item": "Položka", "qty": "Množství", "net": "Základ",
-        "rate": "Sazba DPH", "vat": "DPH", "gross": "Celkem s DPH", "total": "Celkem",
-        "paid_via": "Zaplaceno přes",
+        "tax_id": "DIČ", "email": "E-mail", "item": "Položka", "unit": "MJ", "qty": "Množství",
+        "unit_net": "Cena za MJ bez DPH", "net": "Základ", "rate": "Sazba DPH", "vat": "DPH",
+        "gross": "Celkem s DPH", "total": "Celkem", "in_words": "Slovy", "paid": "Zaplaceno",
+        "transaction": "číslo transakce", "pcs": "ks",
     },
     "en": {
         "title": "VAT invoice no.", "issued": "Date of issue", "sale_date": "Date of sale",
         "seller": "Seller", "buyer": "Buyer", "tax_id": "Tax ID", "email": "E-mail", "item": "Item",
-        "qty": "Quantity", "net": "Net", "rate": "VAT rate", "vat": "VAT", "gross": "Gross",
-        "total": "Total", "paid_via": "Paid via",
+        "unit": "Unit", "qty": "Quantity", "unit_net": "Unit net price", "net": "Net", "rate": "VAT rate",
+        "vat": "VAT", "gross": "Gross", "total": "Total", "in_words": "In words", "paid": "Paid",
+        "transaction": "transaction no.", "pcs": "pcs",
     },
 }  # fmt: skip
 
@@ -85,7 +94,8 @@ class InvoiceData:
     gross: Decimal  # total paid, e.g. Decimal("129.00")
     vat_rate: Decimal  # percent, e.g. Decimal("23")
     currency: str  # "PLN" or "CZK"
-    payment_ref: str  # e.g. "Przelewy24 order 300000001 (session smsremind-ab12…)"
+    paid_on: date  # when the payment was received
+    transaction: str  # the Przelewy24 order id, e.g. "300000001"
     language: str = "pl"  # "pl" | "cs" | "en": labels and number formatting
 
 
@@ -121,6 +131,32 @@ def _format_date(day: date, language: str) -> str:
     return day.isoformat() if language == "en" else day.strftime("%d.%m.%Y")
 
 
+def in_words(amount: Decimal, currency: str, language: str) -> str:
+    """The amount in words the customary way: "sto dwadzieścia dziewięć złotych 00/100".
+
+    num2words declines the currency word ("złote", "złotych"); the minor units stay as digits.
+    """
+    from num2words import num2words
+
+    exact = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    whole = int(exact)
+    cents = int((exact - whole) * 100)
+    try:  # a Decimal, not an int: num2words reads an int as minor units
+        words = num2words(Decimal(whole), lang=language, to="currency", currency=currency)
+        words = words.rsplit(",", 1)[0]  # "…złotych, zero groszy": the minor part goes as digits
+    except NotImplementedError:  # a currency num2words has no words for in this language
+        words = f"{num2words(whole, lang=language)} {currency}"
+    return f"{words} {cents:02d}/100"
+
+
+def payment_line(data: InvoiceData) -> str:
+    """E.g. "Zapłacono: 29,00 PLN, 04.12.2026, Przelewy24, nr transakcji 300000001"."""
+    labels = LABELS[data.language]
+    paid = format_amount(data.gross, data.currency, data.language)
+    day = _format_date(data.paid_on, data.language)
+    return f"{labels['paid']}: {paid}, {day}, Przelewy24, {labels['transaction']} {data.transaction}"
+
+
 def render_pdf(data: InvoiceData) -> bytes:
     """A one-page A4 PDF invoice."""
     if data.language not in LABELS:
@@ -146,7 +182,10 @@ def render_pdf(data: InvoiceData) -> bytes:
         _parties(pdf, data, labels)
         _items(pdf, data, labels)
         pdf.set_font(_FONT, "", 10)
-        pdf.multi_cell(0, 5, f"{labels['paid_via']}: {data.payment_ref}", align="L", new_x=XPos.LMARGIN)
+        words = in_words(data.gross, data.currency, data.language)
+        pdf.multi_cell(0, 5, f"{labels['in_words']}: {words}", align="L", new_x=XPos.LMARGIN)
+        pdf.ln(2)
+        pdf.multi_cell(0, 5, payment_line(data), align="L", new_x=XPos.LMARGIN)
         return bytes(pdf.output())
 
 
@@ -189,11 +228,20 @@ def _items(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
     net, vat = split_gross(data.gross, data.vat_rate)
     lang, cur = data.language, data.currency
     amounts = [format_amount(a, cur, lang) for a in (net, vat, data.gross)]
-    _row(pdf, [labels[k] for k in ("item", "qty", "net", "rate", "vat", "gross")], bold=True)
+    unit_net = format_amount(unit_net_price(data), cur, lang)
+    keys = ("item", "unit", "qty", "unit_net", "net", "rate", "vat", "gross")
+    _row(pdf, [labels[k] for k in keys], bold=True)
     rate = format_rate(data.vat_rate, lang)
-    _row(pdf, [data.item, str(data.quantity), amounts[0], rate, amounts[1], amounts[2]], bold=False)
-    _row(pdf, [labels["total"], "", amounts[0], "", amounts[1], amounts[2]], bold=True)
+    qty = str(data.quantity)
+    _row(pdf, [data.item, labels["pcs"], qty, unit_net, amounts[0], rate, amounts[1], amounts[2]], bold=False)
+    _row(pdf, [labels["total"], "", "", "", amounts[0], "", amounts[1], amounts[2]], bold=True)
     pdf.ln(6)
+
+
+def unit_net_price(data: InvoiceData) -> Decimal:
+    """Net price of one unit (art. 106e ust. 1 pkt 9): the net value over the quantity."""
+    net, _ = split_gross(data.gross, data.vat_rate)
+    return (net / data.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _row(pdf: FPDF, texts: list[str], *, bold: bool) -> None:

@@ -206,4 +206,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "006_payments_late_and_invoice_claim",
+        """
+        -- A purchase marked expired is still asked about, at most hourly, for 30 days (a
+        -- traditional bank transfer can arrive days later): checked_at is the last time P24 was
+        -- asked.  invoice_claim names the process that mails the invoice; it is set in the
+        -- transaction that credits the pack, so two processes settling one payment mail it once.
+        ALTER TABLE payments ADD COLUMN checked_at TEXT;
+        ALTER TABLE payments ADD COLUMN invoice_claim TEXT;
+        ALTER TABLE payments ADD COLUMN invoice_claimed_at TEXT;
+        """,
+    ),
 ]

@@ -25,6 +25,13 @@ the real service does for a transaction nobody has paid yet. Tests decide when i
 :meth:`P24Server.pay` (now), :meth:`P24Server.pay_later` (after the n-th poll) or not at all.
 A paid transaction has status 1 (advance payment); a successful verify turns it into 2.
 
+The ``by/sessionId`` answer has the keys and JSON types of the answer the ``mnastalski/przelewy24-php``
+tests feed to ``FindTransactionResponse`` (tests/money/fixtures/p24_transaction_by_session.json): ``date``
+and ``dateOfTransaction`` as ``yyyyMMddHHmm`` ("202212020025"), ``fee`` a string.  Hostile answers for
+tests: :meth:`P24Server.tamper` (fields of that answer changed or removed), :meth:`P24Server.pay` with
+``status=2`` (says "payment made" whether or not anyone verified), :meth:`P24Server.redirect` (every
+API request answered with a redirect).
+
 :meth:`P24Server.down` makes every request end in a dropped connection (the server reads the
 request, then closes the socket without a byte of answer), so ``requests`` raises
 ``requests.ConnectionError``; ``down(status=503)`` answers 503 instead.
@@ -49,9 +56,11 @@ from urllib.parse import unquote
 
 from tests.fakes.fakeserver import HTML, FakeServer, Reply, content_type_of, header
 
-__all__ = ["FIRST_ORDER_ID", "P24Server", "sign_register", "sign_verify"]
+__all__ = ["FIRST_ORDER_ID", "MISSING", "P24Server", "sign_register", "sign_verify"]
 
 FIRST_ORDER_ID = 300000001
+MISSING = object()  # tamper(orderId=MISSING): the field is left out of the answer
+P24_DATE = "%Y%m%d%H%M"  # "202212020025" in the library's fixture
 
 REGISTER_PATH = "/api/v1/transaction/register"
 VERIFY_PATH = "/api/v1/transaction/verify"
@@ -253,6 +262,8 @@ class P24Server(FakeServer):
         self._down_status: int | None = None
         # pay_later() for a session not registered yet (key) or for every later one (key None)
         self._pending_pay: dict[str | None, tuple[int, int | None]] = {}
+        self._tamper: dict[str, Any] = {}
+        self._redirect: tuple[int, str] | None = None
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -272,18 +283,33 @@ class P24Server(FakeServer):
 
     # --- control ---------------------------------------------------------------------------
 
-    def pay(self, session_id: str | None = None, amount: int | None = None) -> int:
+    def pay(self, session_id: str | None = None, amount: int | None = None, status: int = 1) -> int:
         """The customer pays now: status 1 (advance payment). Returns the orderId.
 
         ``session_id`` None means the most recently registered transaction. ``amount`` is what
         was paid (default: the registered amount); when it differs, by/sessionId shows it and
-        verify is refused. Paying an already paid transaction changes nothing.
+        verify is refused. ``status=2`` makes by/sessionId say "payment made" although nobody
+        verified it. Paying an already paid transaction changes nothing.
         """
         with self._lock:
             sid = self.last_session_id if session_id is None else session_id
             if sid not in self.transactions:
                 raise KeyError(f"no registered transaction with sessionId {sid!r}")
-            return self._mark_paid(self.transactions[sid], amount)
+            order_id = self._mark_paid(self.transactions[sid], amount)
+            if status != 1:
+                self.transactions[sid]["status"] = status
+            return order_id
+
+    def tamper(self, **fields: Any) -> None:
+        """Every later by/sessionId answer has these fields changed (``MISSING``: left out), e.g.
+        ``tamper(amount="2900")``, ``tamper(orderId=MISSING)``, ``tamper(sessionId="other")``."""
+        with self._lock:
+            self._tamper.update(fields)
+
+    def redirect(self, location: str, status: int = 307) -> None:
+        """Every API request is answered ``status`` with ``Location: location`` (a wrong base_url)."""
+        with self._lock:
+            self._redirect = (status, location)
 
     def pay_later(
         self, session_id: str | None = None, after_polls: int = 1, amount: int | None = None
@@ -340,7 +366,7 @@ class P24Server(FakeServer):
         if transaction["status"] == 0:
             transaction["status"] = 1
             transaction["paid_amount"] = transaction["body"]["amount"] if amount is None else amount
-            transaction["paid_at"] = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            transaction["paid_at"] = datetime.now().strftime(P24_DATE)
         return transaction["orderId"]
 
     def _maybe_pay_by_polls(self, transaction: dict[str, Any]) -> None:
@@ -383,6 +409,9 @@ class P24Server(FakeServer):
                 {"error": HTTPStatus(self._down_status).phrase, "code": self._down_status},
                 reason="down",
             )
+        if self._redirect is not None and raw_path.startswith("/api/"):
+            status, location = self._redirect
+            return _Reply(status, "", headers={"Location": location}, reason="redirect")
         for failure in self._failures:
             if failure.path_substring in raw_path:
                 failure.times -= 1
@@ -475,7 +504,7 @@ class P24Server(FakeServer):
             "paid_amount": None,
             "pay_after_polls": None,
             "pay_amount": None,
-            "registered_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "registered_at": datetime.now().strftime(P24_DATE),
             "paid_at": None,
         }
         self._next_order_id += 1
@@ -502,7 +531,7 @@ class P24Server(FakeServer):
         body = transaction["body"]
         order_id = transaction["orderId"]
         data = {
-            "statement": f"p24-{order_id % 1000:03d}-{order_id // 1000 % 1000:03d}-{order_id // 10**6:03d}",
+            "statement": f"P24-{order_id % 1000:03d}-{order_id // 1000 % 1000:03d}-{order_id // 10**6:03d}",
             "orderId": order_id,
             "sessionId": session_id,
             "status": transaction["status"],
@@ -521,6 +550,11 @@ class P24Server(FakeServer):
             "batchId": 0,
             "fee": "0",
         }
+        for name, value in self._tamper.items():
+            if value is MISSING:
+                data.pop(name, None)
+            else:
+                data[name] = value
         return _Reply(200, {"data": data, "responseCode": 0})
 
     def _verify(self, body: Any) -> _Reply:

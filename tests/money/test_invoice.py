@@ -34,7 +34,8 @@ PL = InvoiceData(
     gross=Decimal("129.00"),
     vat_rate=Decimal("23"),
     currency="PLN",
-    payment_ref="Przelewy24 order 300000001 (session smsremind-ab12cd34)",
+    paid_on=date(2026, 3, 14),
+    transaction="300000001",
     language="pl",
 )
 CS = InvoiceData(
@@ -50,7 +51,8 @@ CS = InvoiceData(
     gross=Decimal("500.00"),
     vat_rate=Decimal("21"),
     currency="CZK",
-    payment_ref="Przelewy24 order 300000002 (session smsremind-ef56)",
+    paid_on=date(2026, 3, 16),
+    transaction="300000002",
     language="cs",
 )
 
@@ -121,10 +123,11 @@ def test_polish_invoice_text() -> None:
         "ul. Żółkiewskiego 12, 00-001 Łódź",
         "NIP: 7251234567",
         "rejestracja@usmiech.pl",
-        "Nazwa Ilość Netto Stawka VAT VAT Brutto",
-        "Pakiet 500 SMS 1 104,88 PLN 23% 24,12 PLN 129,00 PLN",
+        "Nazwa J.m. Ilość Cena jedn. netto Wartość netto Stawka VAT VAT Brutto",
+        "Pakiet 500 SMS szt. 1 104,88 PLN 104,88 PLN 23% 24,12 PLN 129,00 PLN",
         "Razem 104,88 PLN 24,12 PLN 129,00 PLN",
-        "Zapłacono przez: Przelewy24 order 300000001",
+        "Słownie: sto dwadzieścia dziewięć złotych 00/100",
+        "Zapłacono: 129,00 PLN, 14.03.2026, Przelewy24, nr transakcji 300000001",
     ):
         assert expected in text, expected
 
@@ -143,10 +146,11 @@ def test_czech_invoice_text() -> None:
         "Řehořova 5, 130 00 Praha 3",
         "DIČ: CZ12345678",
         "ordinace@usmev.cz",
-        "Položka Množství Základ Sazba DPH DPH Celkem s DPH",
-        "Balíček 500 SMS 1 413,22 CZK 21% 86,78 CZK 500,00 CZK",
+        "Položka MJ Množství Cena za MJ bez DPH Základ Sazba DPH DPH Celkem s DPH",
+        "Balíček 500 SMS ks 1 413,22 CZK 413,22 CZK 21% 86,78 CZK 500,00 CZK",
         "Celkem 413,22 CZK 86,78 CZK 500,00 CZK",
-        "Zaplaceno přes: Przelewy24 order 300000002",
+        "Slovy: pětset korun 00/100",
+        "Zaplaceno: 500,00 CZK, 16.03.2026, Przelewy24, číslo transakce 300000002",
     ):
         assert expected in text, expected
 
@@ -160,9 +164,9 @@ def test_english_invoice_uses_decimal_point() -> None:
         "Seller",
         "Buyer",
         "Tax ID: 7251234567",
-        "Item Quantity Net VAT rate VAT Gross",
-        "500 SMS pack 1 1,048.78 PLN 23% 241.22 PLN 1,290.00 PLN",
-        "Paid via: Przelewy24 order 300000001",
+        "Item Unit Quantity Unit net price Net VAT rate VAT Gross",
+        "500 SMS pack pcs 1 1,048.78 PLN 1,048.78 PLN 23% 241.22 PLN 1,290.00 PLN",
+        "Paid: 1,290.00 PLN, 2026-03-14, Przelewy24, transaction no. 300000001",
     ):
         assert expected in text, expected
 
@@ -192,7 +196,7 @@ def test_long_texts_still_fit_one_page() -> None:
     )
     text = page_text(render_pdf(long))
     assert "999 999,99 PLN" in text
-    assert "Przelewy24 order 300000001" in text
+    assert "nr transakcji 300000001" in text
 
 
 @pytest.mark.parametrize("change", [{"language": "de"}, {"quantity": 0}])

@@ -51,16 +51,18 @@ def test_client_register_status_verify(shop: Cli, p24) -> None:
     )
     assert client.link(token) == f"{p24.url}/trnRequest/{token}"
     body = p24.transactions["s-1"]["body"]
-    assert (body["amount"], body["merchantId"], body["posId"], body["urlReturn"]) == (
+    assert (body["amount"], body["merchantId"], body["posId"], body["urlReturn"], body["timeLimit"]) == (
         2900,
         999999,
         999999,
         "https://www.przelewy24.pl",
+        0,  # no time limit: a traditional bank transfer may take days
     )
+    assert "channel" not in body  # every method the merchant enabled, traditional transfer included
     assert client.status("s-1") is None  # not paid yet (404)
     order_id = p24.pay("s-1")
-    data = client.status("s-1")
-    assert (data["status"], data["orderId"], data["amount"]) == (1, order_id, 2900)
+    tx = client.status("s-1")
+    assert tx is not None and (tx.status, tx.order_id, tx.amount, tx.session_id) == (1, order_id, 2900, "s-1")
     client.verify(session_id="s-1", order_id=order_id, amount=2900, currency="PLN")
     assert p24.transactions["s-1"]["status"] == 2
 
@@ -110,24 +112,29 @@ def test_buy_waits_verifies_credits_and_mails_the_invoice(shop: Cli, p24, smtp) 
     assert f"Payment {session}: 100 SMS for 29.00 PLN" in result.stdout
     assert f"Pay here: {p24.url}/trnRequest/" in result.stdout
     assert f"Paid: 100 SMS credited (P24 order {order})." in result.stdout
-    assert "Invoice SMS/2026/0001 sent to kierownik@gabinet.pl" in result.stdout
+    assert "Invoice SMS/USMIECH/2026/0001 sent to kierownik@gabinet.pl" in result.stdout
     assert p24.transactions[session]["verified"] is True
     assert shop.json("quota", now="2026-11-20 10:00")["bought_left"] == 100
     [mail] = smtp.messages
-    assert mail["Subject"] == "Faktura SMS/2026/0001 – pakiet 100 SMS"
+    assert mail["Subject"] == "Faktura SMS/USMIECH/2026/0001 – pakiet 100 SMS"
+    assert mail["From"] == "faktury@smsserwis.pl"  # the seller issues the invoice, not smsremind@localhost
     [pdf] = [part for part in mail.iter_attachments() if part.get_content_type() == "application/pdf"]
-    assert pdf.get_filename() == "SMS-2026-0001.pdf"
+    assert pdf.get_filename() == "SMS-USMIECH-2026-0001.pdf"
     text = " ".join(PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text().split())
     for expected in (
-        "SMS/2026/0001",
+        "Faktura VAT nr SMS/USMIECH/2026/0001",
+        "Data wystawienia: 20.11.2026",
+        "Data sprzedaży: 20.11.2026",
         "SMS Serwis Sp. z o.o.",
+        "ul. Długa 1, 00-001 Warszawa",
+        "NIP: PL5250000000",
         "Gabinet Stomatologiczny Uśmiech",
-        "PL7250000000",
-        "Pakiet 100 SMS",
-        "23,58",
-        "5,42",
-        "29,00 PLN",
-        str(order),
+        "ul. Żółkiewskiego 12, Łódź",
+        "NIP: PL7250000000",
+        "Pakiet 100 SMS szt. 1 23,58 PLN 23,58 PLN 23% 5,42 PLN 29,00 PLN",
+        "Razem 23,58 PLN 5,42 PLN 29,00 PLN",
+        "Słownie: dwadzieścia dziewięć złotych 00/100",
+        f"Zapłacono: 29,00 PLN, 20.11.2026, Przelewy24, nr transakcji {order}",
     ):
         assert expected in text, expected
     history = shop.json("quota", "history", now="2026-11-20 10:00")
@@ -147,7 +154,7 @@ def test_unpaid_purchase_is_left_to_later_runs_then_credited_or_expired(shop: Cl
     p24.pay(session)
     shop("run", now="2026-11-20 12:00")
     assert [(p["state"], p["invoice"]) for p in shop.json("quota", "payments")] == [
-        ("credited", "SMS/2026/0001")
+        ("credited", "SMS/USMIECH/2026/0001")
     ]
     assert len(smtp.messages) == 1
     shop(*BUY, "--wait", "0", now="2026-11-20 13:00")

@@ -5,12 +5,26 @@ Signs are SHA-384 of compact JSON with the fields in the documented order,
 no unicode or slash escaping, integers as integers (:func:`sign`).  Errors
 become :class:`smsremind.errors.PaymentError` with one clear line; a
 transaction that P24 does not know yet (404) is "not paid", not an error.
+
+Redirects are never followed: P24's API does not redirect, so a 3xx means
+`base_url` points somewhere else, and following a 307 would re-send the
+signed body (a 302 would even turn the verify PUT into a GET).
+
+A status answer is checked field by field before anything acts on it
+(:class:`Transaction`): a missing ``orderId`` or an ``amount`` that is null
+or a string is an unreadable answer, not a crash.
+
+Payment channels: no ``channel`` is sent, so the payer may use every method
+the merchant enabled in the P24 panel, traditional bank transfer included;
+``timeLimit`` 0 (no time limit) keeps the payment link valid for such a
+transfer, which can arrive days later (:mod:`purchase` keeps asking).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -19,6 +33,30 @@ from smsremind.config import Payments
 from smsremind.errors import ConfigError, PaymentError
 
 TIMEOUT = 15.0
+TIME_LIMIT = 0  # register's timeLimit: 0 = the link does not expire (a bank transfer may take days)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """What ``transaction/by/sessionId`` says, checked: only these fields are acted on."""
+
+    session_id: str
+    order_id: int
+    status: int
+    amount: int
+    currency: str
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Transaction:
+        """The answer's ``data``; PaymentError naming the first field that is missing or mistyped."""
+        fields = {"sessionId": str, "orderId": int, "status": int, "amount": int, "currency": str}
+        for name, kind in fields.items():
+            value = data.get(name)
+            # JSON integers only: bool is an int in Python, and "2900" or 29.0 is not an amount
+            if type(value) is not kind:
+                shown = "missing" if name not in data else f"{type(value).__name__} {value!r}"[:60]
+                raise PaymentError(f"Przelewy24 sent an unreadable transaction status: {name} is {shown}")
+        return cls(data["sessionId"], data["orderId"], data["status"], data["amount"], data["currency"])
 
 
 def sign(fields: dict[str, Any]) -> str:
@@ -66,9 +104,15 @@ class Przelewy24:
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         url = f"{self.cfg.host}{path}"
         try:
-            response = self.http.request(method, url, json=body, timeout=self.timeout)
+            response = self.http.request(method, url, json=body, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise PaymentError(f"cannot reach Przelewy24 at {self.cfg.host}: {type(exc).__name__}") from None
+        if response.is_redirect or 300 <= response.status_code < 400:
+            where = response.headers.get("Location", "")[:100] or "?"
+            raise PaymentError(
+                f"Przelewy24 at {self.cfg.host} answered a redirect ({response.status_code} to {where}); "
+                "not followed: check [payments] base_url and sandbox"
+            )
         try:
             doc = response.json()
         except ValueError:
@@ -105,6 +149,7 @@ class Przelewy24:
             "country": country,
             "language": language,
             "urlReturn": self.cfg.return_url,
+            "timeLimit": TIME_LIMIT,
             "sign": register_sign(session_id, self.cfg.merchant_id, amount, currency, self.cfg.crc),
         }
         status, doc = self._call("POST", "/api/v1/transaction/register", body)
@@ -113,17 +158,18 @@ class Przelewy24:
             raise PaymentError(f"Przelewy24 rejected the transaction: {_error(doc) or f'HTTP {status}'}")
         return str(token)
 
-    def status(self, session_id: str) -> dict[str, Any] | None:
-        """The transaction's data, or None while P24 has no payment for it (404)."""
+    def status(self, session_id: str) -> Transaction | None:
+        """The transaction, or None while P24 has no payment for it (404)."""
         status, doc = self._call("GET", f"/api/v1/transaction/by/sessionId/{session_id}")
         if status == 404:
             return None
         data = doc.get("data")
         if status != 200 or not isinstance(data, dict):
             raise PaymentError(f"Przelewy24 status query failed: {_error(doc) or f'HTTP {status}'}")
-        return data
+        return Transaction.parse(data)
 
     def verify(self, *, session_id: str, order_id: int, amount: int, currency: str) -> None:
+        """Returns only when P24 confirmed this session, amount and currency; else PaymentError."""
         body = {
             "merchantId": self.cfg.merchant_id,
             "posId": self.pos_id,

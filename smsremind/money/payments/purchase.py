@@ -3,17 +3,22 @@
 States of a purchase: ``new`` (stored, not yet registered) -> ``pending``
 (registered with Przelewy24, waiting for the payment) -> ``credited`` (paid,
 verified, the pack in the ledger), or ``expired`` (not paid within
-`pending_hours`) / ``failed`` (rejected, returned, or amounts differ).
+`pending_hours`) / ``failed`` (rejected, returned, or amounts differ).  An
+expired purchase is still asked about, at most hourly, for 30 days: a
+traditional bank transfer can be paid days later, and is then credited.
 
 Exactly once: the pack is credited in the transaction that moves the
-purchase from ``pending`` to ``credited`` (a compare-and-set), and the ledger's
-unique index allows one purchase row per payment, so two processes settling
-the same paid purchase credit it once.
+purchase from ``pending``/``expired`` to ``credited`` (a compare-and-set), and
+the ledger's unique index allows one purchase row per payment, so two
+processes settling the same paid purchase credit it once.  The same
+transaction hands the invoice mail to the crediting process (``invoice_claim``),
+so the invoice is mailed once too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -33,6 +38,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PAID = (1, 2)  # P24 by/sessionId status: 1 advance payment, 2 payment made (verified)
 RETURNED = 3
+OPEN = ("pending", "expired")  # states a payment can still arrive in
+LATE_DAYS = 30  # an expired purchase is still asked about this long: a bank transfer can take days
+LATE_EVERY = timedelta(hours=1)  # ... but at most this often
+CLAIM_STALE = timedelta(hours=1)  # an invoice mail claimed this long ago and not sent: its process died
 PACK_NAME = {"pl": "Pakiet {n} SMS", "cs": "Balíček {n} SMS", "en": "{n} SMS pack"}
 COUNTRY = {"PLN": "PL", "CZK": "CZ"}
 
@@ -65,8 +74,12 @@ def _update(store: Store, payment_id: int, now: datetime, **values: Any) -> None
 
 
 def start(store: Store, cfg: Config, client: Przelewy24, pack: int, now: datetime) -> dict[str, Any]:
-    """Store the purchase, then register it with Przelewy24; returns the row (with the link)."""
+    """Store the purchase, then register it with Przelewy24; returns the row (with the link).
+
+    Refuses before anything is stored or registered when the invoice could not be issued.
+    """
     price = price_of(cfg, pack)
+    check_invoice_config(cfg)
     session_id = f"smsremind-{secrets.token_hex(10)}"
     stamp = to_store(now)
     with store.tx() as conn:
@@ -103,63 +116,111 @@ def start(store: Store, cfg: Config, client: Przelewy24, pack: int, now: datetim
     return get(store, payment_id)
 
 
-def settle(store: Store, cfg: Config, client: Przelewy24, payment_id: int, now: datetime) -> str:
-    """Ask P24 about a pending purchase and act: credit it, expire it, or leave it pending."""
+def _late_check_due(p: dict[str, Any], cfg: Config, now: datetime) -> bool:
+    """An expired purchase is asked about again at most hourly, up to LATE_DAYS after it was made."""
+    if now - from_store(p["created_at"], cfg.timezone) > timedelta(days=LATE_DAYS):
+        return False
+    return p["checked_at"] is None or now - from_store(p["checked_at"], cfg.timezone) >= LATE_EVERY
+
+
+def settle(
+    store: Store, cfg: Config, client: Przelewy24, payment_id: int, now: datetime, claim: str = ""
+) -> str:
+    """Ask P24 about an open purchase and act: credit it, expire it, or leave it as it is.
+
+    Credits only after ``transaction/verify`` succeeded for our own session id, amount and
+    currency; an answer about another session or an unreadable one raises PaymentError and
+    changes nothing.  ``claim`` names the caller for the invoice mail (:func:`mail_invoice`).
+    """
     p = get(store, payment_id)
-    if p["state"] != "pending":
+    if p["state"] not in OPEN or (p["state"] == "expired" and not _late_check_due(p, cfg, now)):
         return str(p["state"])
-    data = client.status(p["session_id"])
-    if data is None or data.get("status") not in (*PAID, RETURNED):
-        if now - from_store(p["created_at"], cfg.timezone) > timedelta(hours=cfg.payments.pending_hours):
+    _update(store, payment_id, now, checked_at=to_store(now))
+    tx = client.status(p["session_id"])
+    if tx is None or tx.status not in (*PAID, RETURNED):
+        if p["state"] == "pending" and now - from_store(p["created_at"], cfg.timezone) > timedelta(
+            hours=cfg.payments.pending_hours
+        ):
             _update(store, payment_id, now, state="expired", error="not paid in time")
             return "expired"
-        return "pending"
-    if data.get("status") == RETURNED:
+        return str(p["state"])
+    if tx.session_id != p["session_id"]:
+        raise PaymentError(
+            f"Przelewy24 answered about session {tx.session_id[:40]!r}, not {p['session_id']}; "
+            "nothing credited"
+        )
+    if tx.status == RETURNED:
         _update(store, payment_id, now, state="failed", error="the payment was returned")
         return "failed"
-    if int(data.get("amount", -1)) != p["amount"] or data.get("currency") != p["currency"]:
-        _update(
-            store,
-            payment_id,
-            now,
-            state="failed",
-            error=f"paid {data.get('amount')} {data.get('currency')}, expected {p['amount']} {p['currency']}",
-        )
+    if tx.amount != p["amount"] or tx.currency != p["currency"]:
+        paid = f"paid {tx.amount} {tx.currency[:3]}, expected {p['amount']} {p['currency']}"
+        _update(store, payment_id, now, state="failed", error=paid)
         return "failed"
-    order_id = int(data["orderId"])
-    if data.get("status") == 1:  # paid, not yet verified (2 = someone verified it already)
-        client.verify(
-            session_id=p["session_id"], order_id=order_id, amount=p["amount"], currency=p["currency"]
-        )
-    return (
-        "credited" if credit(store, cfg, payment_id, order_id, now) else str(get(store, payment_id)["state"])
+    # Always verify, also when P24 says 2 (payment made): only our own verify, with our session
+    # id, amount and currency, proves the money is ours.
+    client.verify(
+        session_id=p["session_id"], order_id=tx.order_id, amount=p["amount"], currency=p["currency"]
     )
+    credited = credit(store, cfg, payment_id, tx.order_id, now, claim)
+    return "credited" if credited else str(get(store, payment_id)["state"])
 
 
-def credit(store: Store, cfg: Config, payment_id: int, order_id: int, now: datetime) -> bool:
-    """Credit the pack once: True for the process that did it."""
+def credit(store: Store, cfg: Config, payment_id: int, order_id: int, now: datetime, claim: str = "") -> bool:
+    """Credit the pack once: True for the process that did it.
+
+    The same transaction numbers the invoice and hands its mail to ``claim`` (when given), so
+    of two processes settling one payment exactly one mails the invoice.
+    """
     with store.tx() as conn:
         row = conn.execute(
-            "SELECT pack FROM payments WHERE id = ? AND state = 'pending'", (payment_id,)
+            "SELECT pack FROM payments WHERE id = ? AND state IN ('pending', 'expired')", (payment_id,)
         ).fetchone()
         if row is None:
             return False
-        number = _next_invoice_number(conn, now)
+        number = next_invoice_number(conn, cfg, now)
         conn.execute(
-            "UPDATE payments SET state = 'credited', order_id = ?, credited_at = ?, updated_at = ?, "
-            "invoice_number = ? WHERE id = ? AND state = 'pending'",
-            (order_id, to_store(now), to_store(now), number, payment_id),
+            "UPDATE payments SET state = 'credited', error = NULL, order_id = ?, credited_at = ?, "
+            "updated_at = ?, invoice_number = ?, invoice_claim = ?, invoice_claimed_at = ? "
+            "WHERE id = ? AND state IN ('pending', 'expired')",
+            (order_id, to_store(now), to_store(now), number, claim or None, to_store(now), payment_id),
         )
         quota.credit_purchase(conn, now, payment_id, row[0], f"pack of {row[0]}, P24 order {order_id}")
     return True
 
 
-def _next_invoice_number(conn: Any, now: datetime) -> str:
-    year = now.strftime("%Y")
-    count = conn.execute(
-        "SELECT count(*) FROM payments WHERE invoice_number LIKE ?", (f"SMS/{year}/%",)
-    ).fetchone()
-    return f"SMS/{year}/{count[0] + 1:04d}"
+def invoice_problems(cfg: Config) -> list[str]:
+    """The config keys an invoice needs that are empty (art. 106e: names, addresses, NIPs)."""
+    pay = cfg.payments
+    missing = [
+        f"[payments.{side}] {key}"
+        for side, party in (("seller", pay.seller), ("buyer", pay.buyer))
+        for key in ("name", "address", "tax_id")
+        if not getattr(party, key).strip()
+    ]
+    if "{account}" in pay.invoice_series and not pay.account:
+        missing.append("[payments] account")
+    return missing
+
+
+def check_invoice_config(cfg: Config) -> None:
+    missing = invoice_problems(cfg)
+    if missing:
+        raise ConfigError(
+            f"cannot issue an invoice: set {', '.join(missing)} in {cfg.path} (nothing was registered)"
+        )
+
+
+def next_invoice_number(conn: Any, cfg: Config, now: datetime) -> str:
+    """The next number of ``[payments] invoice_series`` for this account and year ({n}: 0001, …)."""
+    pay = cfg.payments
+    if "{account}" in pay.invoice_series and not pay.account:
+        raise ConfigError(f"cannot number the invoice: set [payments] account in {cfg.path}")
+    frame = pay.invoice_series.replace("{account}", pay.account).replace("{year}", now.strftime("%Y"))
+    prefix, _, suffix = frame.partition("{n}")
+    pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix))
+    rows = conn.execute("SELECT invoice_number FROM payments WHERE invoice_number IS NOT NULL")
+    used = [int(m.group(1)) for (number,) in rows if (m := pattern.fullmatch(number))]
+    return f"{prefix}{max(used, default=0) + 1:04d}{suffix}"
 
 
 def invoice_for(cfg: Config, p: dict[str, Any]) -> invoice.InvoiceData:
@@ -177,14 +238,36 @@ def invoice_for(cfg: Config, p: dict[str, Any]) -> invoice.InvoiceData:
         gross=Decimal(p["price"]),
         vat_rate=pay.vat_rate,
         currency=p["currency"],
-        payment_ref=f"Przelewy24 order {p['order_id']} (session {p['session_id']})",
+        paid_on=credited,
+        transaction=str(p["order_id"]),
         language=cfg.language,
     )
 
 
-def mail_invoice(store: Store, cfg: Config, payment_id: int, now: datetime) -> str:
-    """E-mail the invoice PDF to the administrator; returns where it went."""
+def new_claim() -> str:
+    """A name for this process in the invoice-mail hand-over."""
+    return secrets.token_hex(8)
+
+
+def claim_invoice(store: Store, payment_id: int, now: datetime, claim: str) -> bool:
+    """Take over an invoice nobody mailed: unclaimed (a failed mail released it) or claimed by a
+    process that has not finished within CLAIM_STALE (it died)."""
+    with store.tx() as conn:
+        cur = conn.execute(
+            "UPDATE payments SET invoice_claim = ?, invoice_claimed_at = ? WHERE id = ? "
+            "AND state = 'credited' AND invoice_mailed_at IS NULL "
+            "AND (invoice_claim IS NULL OR invoice_claimed_at < ?)",
+            (claim, to_store(now), payment_id, to_store(now - CLAIM_STALE)),
+        )
+    return cur.rowcount == 1
+
+
+def mail_invoice(store: Store, cfg: Config, payment_id: int, now: datetime, claim: str) -> str | None:
+    """E-mail the invoice PDF to the administrator if ``claim`` holds its mail; returns where it
+    went, or None when another process mails it.  A failed mail releases the claim."""
     p = get(store, payment_id)
+    if p["invoice_claim"] != claim or p["invoice_mailed_at"] is not None:
+        return None
     data = invoice_for(cfg, p)
     pdf = invoice.render_pdf(data)
     filename = data.number.replace("/", "-") + ".pdf"
@@ -198,47 +281,71 @@ def mail_invoice(store: Store, cfg: Config, payment_id: int, now: datetime) -> s
         "cs": "V příloze je faktura za balíček {p} SMS (Przelewy24, objednávka {o}).",
         "en": "Attached is the invoice for the {p} SMS pack (Przelewy24 order {o}).",
     }[cfg.language]
-    where = mail.send(
-        cfg,
-        mail.Mail(
-            cfg.email.admin,
-            subject,
-            body.format(p=p["pack"], o=p["order_id"]),
-            [(filename, pdf, "application/pdf")],
-        ),
+    message = mail.Mail(
+        cfg.email.admin,
+        subject,
+        body.format(p=p["pack"], o=p["order_id"]),
+        [(filename, pdf, "application/pdf")],
+        sender=cfg.payments.seller.email,  # the invoice comes from its issuer
     )
+    try:
+        where = mail.send(cfg, message)
+    except MailError:
+        with store.tx() as conn:
+            conn.execute(
+                "UPDATE payments SET invoice_claim = NULL WHERE id = ? AND invoice_claim = ?",
+                (payment_id, claim),
+            )
+        raise
     _update(store, payment_id, now, invoice_mailed_at=to_store(now))
     return where
 
 
 def check_pending(store: Store, cfg: Config, now: datetime) -> list[tuple[str, str]]:
-    """For `run`: settle pending purchases and mail invoices not mailed yet; never raises.
+    """For `run`: settle open purchases and mail invoices not mailed yet; never raises.
 
-    Returns (session id, outcome) for every purchase that changed.
+    Returns (session id, outcome) for every purchase that changed.  Any error is logged in one
+    line and sending goes on: a payment answer nobody foresaw must not keep reminders back.
     """
+    changed: list[tuple[str, str]] = []
+    try:
+        _check_open(store, cfg, now, changed)
+    except Exception as exc:
+        log.warning("purchases not checked: %s: %s; sending goes on", type(exc).__name__, exc)
+    return changed
+
+
+def _check_open(store: Store, cfg: Config, now: datetime, changed: list[tuple[str, str]]) -> None:
     rows = store.query(
-        "SELECT id, session_id, state, invoice_mailed_at FROM payments "
-        "WHERE state = 'pending' OR (state = 'credited' AND invoice_mailed_at IS NULL)"
+        "SELECT id, session_id, state, created_at, checked_at, invoice_mailed_at FROM payments "
+        "WHERE state = 'pending' OR (state = 'credited' AND invoice_mailed_at IS NULL) "
+        "OR (state = 'expired' AND created_at >= ?)",
+        (to_store(now - timedelta(days=LATE_DAYS)),),
     )
+    rows = [r for r in rows if r["state"] != "expired" or _late_check_due(r, cfg, now)]
     if not rows:
-        return []
+        return
     from smsremind.money.payments.przelewy24 import (
-        Przelewy24,  # loads requests: only when something is pending
+        Przelewy24,  # loads requests: only when something is open
     )
 
-    changed: list[tuple[str, str]] = []
     try:
         client = Przelewy24(cfg.payments)
     except ConfigError as exc:  # misconfigured: say so, but do not stop sending
         log.warning("pending purchases not checked: %s", exc)
-        return changed
+        return
+    claim = new_claim()
     for row in rows:
         try:
-            state = settle(store, cfg, client, row["id"], now) if row["state"] == "pending" else "credited"
-            if state == "credited":
-                mail_invoice(store, cfg, row["id"], now)
+            if row["state"] == "credited":
+                state = "credited"
+                if claim_invoice(store, row["id"], now, claim):
+                    mail_invoice(store, cfg, row["id"], now, claim)
+            else:
+                state = settle(store, cfg, client, row["id"], now, claim)
+                if state == "credited":
+                    mail_invoice(store, cfg, row["id"], now, claim)
             if state != row["state"]:
                 changed.append((row["session_id"], state))
-        except (PaymentError, MailError) as exc:
+        except (PaymentError, MailError, ConfigError) as exc:
             log.warning("purchase %s: %s", row["session_id"], exc)
-    return changed
