@@ -40,8 +40,8 @@ def test_hold_top_up_release_and_next_month(tmp_path: Path, p24, smtp) -> None:
         "30",
         now="2026-11-30 19:02",
     ).stdout
-    assert "100 SMS credited" in bought and "Invoice SMS/2026/0001" in bought
-    assert smtp.messages[-1]["Subject"] == "Faktura SMS/2026/0001 – pakiet 100 SMS"
+    assert "100 SMS credited" in bought and "Invoice SMS/USMIECH/2026/0001" in bought
+    assert smtp.messages[-1]["Subject"] == "Faktura SMS/USMIECH/2026/0001 – pakiet 100 SMS"
 
     released = json.loads(sh(tmp_path, "run", "--json", now="2026-11-30 19:05").stdout)
     assert (released["sent"], released["held"]) == (2, 0)

@@ -26,7 +26,7 @@ the real service does for a transaction nobody has paid yet. Tests decide when i
 A paid transaction has status 1 (advance payment); a successful verify turns it into 2.
 
 The ``by/sessionId`` answer has the keys and JSON types of the answer the ``mnastalski/przelewy24-php``
-tests feed to ``FindTransactionResponse`` (tests/money/fixtures/p24_transaction_by_session.json): ``date``
+tests feed to ``FindTransactionResponse`` (tests/fakes/fixtures/p24_transaction_by_session.json): ``date``
 and ``dateOfTransaction`` as ``yyyyMMddHHmm`` ("202212020025"), ``fee`` a string.  Hostile answers for
 tests: :meth:`P24Server.tamper` (fields of that answer changed or removed), :meth:`P24Server.pay` with
 ``status=2`` (says "payment made" whether or not anyone verified), :meth:`P24Server.redirect` (every
@@ -51,16 +51,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes.fakeserver import HTML, FakeServer, Reply, content_type_of, header
 
-__all__ = ["FIRST_ORDER_ID", "MISSING", "P24Server", "sign_register", "sign_verify"]
+__all__ = ["FIRST_ORDER_ID", "MISSING", "P24Server", "published", "sign_register", "sign_verify"]
 
 FIRST_ORDER_ID = 300000001
 MISSING = object()  # tamper(orderId=MISSING): the field is left out of the answer
 P24_DATE = "%Y%m%d%H%M"  # "202212020025" in the library's fixture
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def published(name: str) -> dict[str, Any]:
+    """A fixture transcribed from mnastalski/przelewy24-php's tests, without its ``_source`` key
+    (which names the library's repo, path and commit)."""
+    doc = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    assert "mnastalski/przelewy24-php" in doc.pop("_source")
+    return doc
+
 
 REGISTER_PATH = "/api/v1/transaction/register"
 VERIFY_PATH = "/api/v1/transaction/verify"

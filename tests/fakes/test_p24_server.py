@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fakes.p24_server import FIRST_ORDER_ID, P24Server, sign_register, sign_verify
+from tests.fakes.p24_server import (
+    FIRST_ORDER_ID,
+    MISSING,
+    P24Server,
+    published,
+    sign_register,
+    sign_verify,
+)
 
 UNAUTHORIZED = {"error": "Incorrect authentication", "code": 401}
 INVALID = {"error": "Invalid input data", "code": 400}
@@ -352,6 +359,33 @@ def test_by_session_id_after_pay_is_200_with_status_1(http: requests.Session, p2
     assert isinstance(data["statement"], str) and data["statement"]
     assert isinstance(data["date"], str) and data["date"]
     assert set(data) >= {"dateOfTransaction", "accountMD5", "paymentMethod", "batchId", "fee"}
+
+
+def test_answers_have_the_shape_of_the_librarys_fixtures(http: requests.Session, p24: P24Server) -> None:
+    """Same keys and JSON types as mnastalski/przelewy24-php's register and by/sessionId fixtures,
+    dates as yyyyMMddHHmm ("202212020025"), not "2026-11-20 10:00:00" as this fake once sent."""
+    published_register = published("p24_register_response.json")
+    answer = register(http, p24).json()
+    assert set(answer) == set(published_register) and set(answer["data"]) == set(published_register["data"])
+    p24.pay("topup-1")
+    data = by_session(http, p24).json()["data"]
+    fixture = published("p24_transaction_by_session.json")["data"]
+    assert set(data) == set(fixture)
+    assert {k: type(v) for k, v in data.items()} == {k: type(v) for k, v in fixture.items()}
+    for key in ("date", "dateOfTransaction"):
+        assert len(data[key]) == len(fixture[key]) == 12 and data[key].isdigit(), data[key]
+
+
+def test_hostile_modes_tamper_status_2_and_redirect(http: requests.Session, p24: P24Server) -> None:
+    register(http, p24)
+    p24.pay("topup-1", status=2)
+    p24.tamper(orderId=MISSING, amount="12300")
+    data = by_session(http, p24).json()["data"]
+    assert "orderId" not in data and data["amount"] == "12300" and data["status"] == 2
+    assert p24.transactions["topup-1"]["verified"] is False  # "payment made", yet nobody verified
+    p24.redirect("http://127.0.0.1:9/elsewhere", 302)
+    response = http.get(f"{p24.url}/api/v1/testAccess", timeout=5, allow_redirects=False)
+    assert (response.status_code, response.headers["Location"]) == (302, "http://127.0.0.1:9/elsewhere")
 
 
 def test_pay_without_session_id_pays_the_last_registered(http: requests.Session, p24: P24Server) -> None:

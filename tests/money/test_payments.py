@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from smsremind import config
 from smsremind.errors import ConfigError
 from smsremind.money.payments import przelewy24 as p24mod
 from smsremind.money.payments.przelewy24 import Przelewy24
-from tests.conftest import Cli, p24_config
+from tests.conftest import Cli, p24_config, write_config
 from tests.fakes.p24_server import sign_register
 
 BUY = ("quota", "buy", "100", "--no-browser", "--poll", "0.02")
@@ -201,3 +202,45 @@ def test_two_processes_settling_one_paid_purchase_credit_it_once(shop: Cli, p24)
     history = shop.json("quota", "history")
     assert [h["kind"] for h in history].count("purchase") == 1
     assert shop.json("quota")["bought_left"] == 100
+
+
+def test_each_installation_numbers_invoices_in_its_own_series(tmp_path: Path, p24, smtp) -> None:
+    """Two practices buying through one merchant: SMS/USMIECH/2026/0001 and SMS/ZDROWIE/2026/0001."""
+    numbers = []
+    for account in ("USMIECH", "ZDROWIE"):
+        folder = tmp_path / account
+        folder.mkdir()
+        write_config(folder, p24_config(p24).replace("USMIECH", account) + smtp.config())
+        shop = Cli(folder)
+        p24.pay_later(after_polls=0)
+        for _ in range(2):
+            shop(*BUY, "--wait", "5", now="2026-11-20 10:00")
+        numbers += [p["invoice"] for p in shop.json("quota", "payments")]
+    assert numbers == [
+        "SMS/USMIECH/2026/0002",
+        "SMS/USMIECH/2026/0001",
+        "SMS/ZDROWIE/2026/0002",
+        "SMS/ZDROWIE/2026/0001",
+    ]
+
+
+def test_a_series_without_account_needs_no_account_code(make_app, p24, smtp) -> None:
+    toml = p24_config(p24).replace('account = "USMIECH"\n', 'invoice_series = "FV/{n}/{year}"\n')
+    shop = make_app(toml + smtp.config())
+    p24.pay_later(after_polls=0)
+    shop(*BUY, "--wait", "5", now="2026-11-20 10:00")
+    assert shop.json("quota", "payments")[0]["invoice"] == "FV/0001/2026"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('invoice_series = "SMS/{year}"', "must contain {n} once"),
+        ('invoice_series = "SMS/{nip}/{n}"', "unknown field {nip}"),
+        ('invoice_series = "SMS/{n}/{n}"', "must contain {n} once"),
+        ('account = "USMIECH/2"', "must be 1-20 letters, digits"),
+    ],
+)
+def test_bad_series_or_account_is_a_config_error(line: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.parse(f"[payments]\n{line}\n", Path("/x/smsremind.toml"))
