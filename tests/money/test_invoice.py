@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import replace
 from datetime import date
@@ -210,3 +211,35 @@ def test_fonts_and_license_ship_with_the_package() -> None:
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
         assert (fonts / name).read_bytes()[:4] == b"\x00\x01\x00\x00"  # TrueType outlines
     assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+ART_106E = {  # art. 106e ust. 1 ustawy o VAT, point -> what the Polish invoice PL must show for it
+    "1 data wystawienia": "Data wystawienia: 16.03.2026",
+    "2 kolejny numer": "Faktura VAT nr SMS/2026/0001",
+    "3 nazwa i adres sprzedawcy": "Usługi SMS Gdańsk Sp. z o.o. ul. Świętojańska 5 81-368 Gdynia",
+    "3 nazwa i adres nabywcy": "Gabinet Stomatologiczny Uśmiech Sp. z o.o. ul. Żółkiewskiego 12, 00-001 Łódź",
+    "4 NIP sprzedawcy": "NIP: 5860001234",
+    "5 NIP nabywcy": "NIP: 7251234567",
+    "6 data sprzedaży": "Data sprzedaży: 14.03.2026",
+    "7 nazwa usługi": "Pakiet 500 SMS",
+    "8 miara i ilość": "Pakiet 500 SMS szt. 1",
+    "9 cena jednostkowa netto": "Cena jedn. netto",
+    "11 wartość netto": "szt. 1 104,88 PLN 104,88 PLN",
+    "12 stawka": "23%",
+    "13 suma netto wg stawki": "Razem 104,88 PLN",
+    "14 kwota podatku": "Razem 104,88 PLN 24,12 PLN",
+    "15 należność ogółem": "Razem 104,88 PLN 24,12 PLN 129,00 PLN",
+    "słownie (zwyczajowo)": "Słownie: sto dwadzieścia dziewięć złotych 00/100",
+    "zapłata": "Zapłacono: 129,00 PLN, 14.03.2026, Przelewy24, nr transakcji 300000001",
+}
+
+
+@functools.cache
+def polish_text() -> str:
+    return page_text(render_pdf(PL))
+
+
+@pytest.mark.parametrize("expected", ART_106E.values(), ids=ART_106E.keys())
+def test_every_element_of_art_106e_is_on_the_rendered_pdf(expected: str) -> None:
+    # pkt 10 (discounts) does not apply: a pack has one price and no discount
+    assert expected in polish_text()
