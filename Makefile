@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 SMSREMIND := $(abspath $(BIN))/smsremind
 
 # The demo replays a Thursday-evening import of examples/appointments.csv and
-# Friday's cron runs, so reminders for Monday's visits land in demo/outbox.jsonl.
+# Friday's cron runs, so reminders for Monday's visits land in demo/outbox.jsonl;
+# then two patients answer (demo/inbox.jsonl) and Saturday's first run takes the answers in.
 DEMO ?= demo
 DEMO_IMPORT_AT ?= 2026-11-26 18:00
 DEMO_DAY ?= 2026-11-27
@@ -23,6 +24,7 @@ install: $(VENV)/.installed
 run: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	cd $(DEMO) && $(SMSREMIND) init
+	# the master switch and [replies] enabled both start as `enabled = false`
 	sed -i.bak 's/^enabled = false /enabled = true  /' $(DEMO)/smsremind.toml && rm -f $(DEMO)/smsremind.toml.bak
 	@echo "--- import (Thursday evening)"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_IMPORT_AT)" import ../examples/appointments.csv
@@ -33,6 +35,15 @@ run: install
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:00" run
 	@echo "--- $$(wc -l < $(DEMO)/outbox.jsonl) reminders in $(DEMO)/outbox.jsonl; status:"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:05" status
+	@echo "--- two patients answer the first two reminders: TAK and NIE (demo/inbox.jsonl)"
+	$(BIN)/python -c 'import json; sent = [json.loads(l) for l in open("$(DEMO)/outbox.jsonl")][:2]; \
+	  print("\n".join(json.dumps({"from": m["to"], "text": t, "received_at": "$(DEMO_DAY)T20:3" + str(i) + ":00+01:00"}, ensure_ascii=False) \
+	  for i, (m, t) in enumerate(zip(sent, ["Tak, dziękuję!", "NIE"]))))' > $(DEMO)/inbox.jsonl
+	cat $(DEMO)/inbox.jsonl
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:40" run
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:45" replies
+	@echo "--- $(DEMO)/replies.csv (for the practice system):"
+	cat $(DEMO)/replies.csv
 
 test: install
 	$(BIN)/python -m pytest -q

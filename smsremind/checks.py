@@ -168,3 +168,9 @@ def account_code(v: Any) -> str:
     if text and not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", text):
         raise ValueError("must be 1-20 letters, digits, '-' or '_', e.g. \"USMIECH\"")
     return text
+
+
+def words(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        raise ValueError('must be a list of words or phrases in quotes, e.g. ["JASNE", "PRZYJDĘ"]')
+    return tuple(x.strip() for x in v)

@@ -80,6 +80,19 @@ class Gateway:
 
 
 @dataclass(frozen=True)
+class Replies:
+    """Patients' answers to reminders, fetched by each run (two-way SMS)."""
+
+    enabled: bool = _opt(False, checks.boolean)
+    window_days: int = _opt(7, checks.whole(1, 60))
+    export: Path = _opt(Path("replies.csv"), checks.string, path="db")
+    acknowledge: bool = _opt(False, checks.boolean)
+    confirm: tuple[str, ...] = _opt((), checks.words)  # extra words, added to the built-in ones
+    cancel: tuple[str, ...] = _opt((), checks.words)
+    stop: tuple[str, ...] = _opt((), checks.words)
+
+
+@dataclass(frozen=True)
 class Quota:
     monthly: int = _opt(300, checks.whole(0, 10_000_000))
     alerts: tuple[int, ...] = _opt((50, 30, 0), checks.alerts)
@@ -171,6 +184,7 @@ class Config:
     notify: Notify = field(default_factory=Notify, metadata={"section": Notify})
     gateway: Gateway = field(default_factory=Gateway, metadata={"section": Gateway})
     quota: Quota = field(default_factory=Quota, metadata={"section": Quota})
+    replies: Replies = field(default_factory=Replies, metadata={"section": Replies})
     email: Email = field(default_factory=Email, metadata={"section": Email})
     payments: Payments = field(default_factory=Payments, metadata={"section": Payments})
     import_: Import = field(default_factory=Import, metadata={"section": Import, "name": "import"})

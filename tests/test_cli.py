@@ -191,7 +191,12 @@ def test_explain_ambiguous_id_needs_practice(app: Cli) -> None:
 def test_optout_commands(app: Cli) -> None:
     app("optout", "add", "601 234 567", "--note", "asked at reception", now="2026-11-20 10:00")
     assert app.json("optout", "list") == [
-        {"phone": "+48601234567", "added_at": "2026-11-20 10:00", "note": "asked at reception"}
+        {
+            "phone": "+48601234567",
+            "added_at": "2026-11-20 10:00",
+            "note": "asked at reception",
+            "source": "manual",
+        }
     ]
     assert "+48 601 *** *67" in app("optout").stdout
     app("optout", "remove", "+48 601-234-567")

@@ -2,7 +2,7 @@
 
 The stages, from the top down (a module may import its own stage and any stage below it):
 
-    cli  →  sending  →  money  →  rules  →  texts, intake  →  storage  →  shared
+    cli  →  sending  →  replies  →  money  →  rules  →  texts, intake  →  storage  →  shared
 
 "shared" is the handful of modules directly under ``smsremind/`` (config, checks, clock, errors, mail).
 ``texts`` and ``intake`` stand side by side: neither imports the other.
@@ -20,7 +20,17 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "smsremind"
-RANK = {"cli": 6, "sending": 5, "money": 4, "rules": 3, "texts": 2, "intake": 2, "storage": 1, "": 0}
+RANK = {
+    "cli": 7,
+    "sending": 6,
+    "replies": 5,
+    "money": 4,
+    "rules": 3,
+    "texts": 2,
+    "intake": 2,
+    "storage": 1,
+    "": 0,
+}
 
 
 def _modules() -> dict[str, Path]:

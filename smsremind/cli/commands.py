@@ -189,6 +189,8 @@ def _print_run(report: RunReport) -> None:
         out.print(f"{due} messages would be sent now", highlight=False)
     for payment, state in report.payments:
         out.print(f"Purchase {payment}: {state}", highlight=False)
+    if report.replies:
+        out.print(f"{report.replies} new answers from patients (see `smsremind replies`)", highlight=False)
     if report.recovered:
         out.print(f"{report.recovered} messages left by an interrupted run were resolved", highlight=False)
     if report.messages:

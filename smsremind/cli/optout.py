@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from smsremind.cli.app import App, json_option, out, pass_app, print_json
@@ -69,12 +70,17 @@ def optout_list(app: App, as_json: bool = False) -> None:
                     "phone": r["phone"],
                     "added_at": fmt_local(from_store(r["added_at"], tz)),
                     "note": r["note"],
+                    "source": r["source"],
                 }
                 for r in rows
             ]
         )
         return
-    table = Table("Phone", "Added", "Note", title=f"{len(rows)} opted-out numbers", title_justify="left")
+    table = Table(
+        "Phone", "Added", "Note", "Source", title=f"{len(rows)} opted-out numbers", title_justify="left"
+    )
     for r in rows:
-        table.add_row(mask(r["phone"]), fmt_local(from_store(r["added_at"], tz)), r["note"])
+        table.add_row(
+            mask(r["phone"]), fmt_local(from_store(r["added_at"], tz)), escape(r["note"]), r["source"]
+        )
     out.print(table)

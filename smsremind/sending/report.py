@@ -32,6 +32,7 @@ class RunReport:
     dry_run: bool = False
     recovered: int = 0
     payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
+    replies: int | None = None  # patients' answers stored by this run (None: replies are off)
 
     def add(self, planned: Planned) -> None:
         if planned.status in COUNTS:
@@ -47,4 +48,6 @@ class RunReport:
         doc["messages"] = [m.as_json() for m in self.messages]
         if self.dry_run:
             doc["dry_run"] = True
+        if self.replies is not None:
+            doc["replies"] = self.replies
         return doc

@@ -11,7 +11,8 @@ Order matters for exactly-once:
    bookings since the last run, notices;
 5. record skipped/expired outcomes; claim each due message (commit as
    ``sending``), hand it to the gateway, record its answer;
-6. fetch delivery reports; mail low-balance alerts.
+6. fetch delivery reports; with ``[replies] enabled``, fetch patients'
+   answers and store them (:mod:`smsremind.replies`); mail low-balance alerts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
 from smsremind.money import alerts
 from smsremind.money.payments import purchase
+from smsremind.replies import poll
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import Planned, TextSource, Visit
 from smsremind.sending import deliveries, journal
@@ -96,6 +98,8 @@ def run(
             finally:
                 out.close()
             deliveries.track(store, gateway, now)
+            if cfg.replies.enabled:
+                report.replies = _take_replies(store, cfg, gateway, now)
             alerts.check(store, cfg, now)
             report.messages.sort(key=lambda m: (m.send_at, m.practice, m.to, m.kind))
         except BaseException as exc:
@@ -103,6 +107,12 @@ def run(
             raise
         _finish(store, run_id, report, "partial" if report.exit_code else "ok", None)
         return report
+
+
+def _take_replies(store: Store, cfg: Config, gateway: Gateway, now: datetime) -> int:
+    """Fetch answers from a window back (repeats are stored once); returns how many were new."""
+    since = now - timedelta(days=cfg.replies.window_days)
+    return len(poll.after_fetch(store, cfg, now, gateway.name, gateway.replies(since)).new)
 
 
 def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | None) -> RunReport:

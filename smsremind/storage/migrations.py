@@ -218,4 +218,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE payments ADD COLUMN invoice_claimed_at TEXT;
         """,
     ),
+    (
+        "007_replies",
+        """
+        -- Patients' answers to our messages (two-way SMS), each stored once: ``dedup`` is the
+        -- gateway's id for the incoming SMS, else a digest of number + time + text.
+        CREATE TABLE replies (
+            id INTEGER PRIMARY KEY,
+            gateway TEXT NOT NULL,
+            dedup TEXT NOT NULL UNIQUE,
+            phone TEXT NOT NULL,               -- E.164, or as received when not a number
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            meaning TEXT NOT NULL CHECK (meaning IN ('confirm', 'cancel', 'stop', 'unrecognised')),
+            message INTEGER,                   -- the message it answers (NULL: none in the window)
+            practice TEXT,
+            mailed_at TEXT,                    -- in the administrator's digest
+            ack TEXT                           -- auto-answer: NULL, or the key of the message claimed for it
+        );
+        CREATE INDEX replies_by_received ON replies (received_at);
+        CREATE INDEX replies_unmailed ON replies (id) WHERE mailed_at IS NULL;
+        -- The appointments an answer covers: all of a grouped (family) reminder's.
+        CREATE TABLE reply_appointments (
+            reply INTEGER NOT NULL REFERENCES replies (id) ON DELETE CASCADE,
+            appointment INTEGER NOT NULL,
+            PRIMARY KEY (reply, appointment)
+        );
+        CREATE INDEX reply_appointments_by_appointment ON reply_appointments (appointment);
+        CREATE INDEX messages_by_recipient ON messages (recipient, sent_at);
+        -- Where an opt-out came from: 'manual' (optout add), 'reply' (the patient wrote STOP),
+        -- or the gateway's own list.
+        ALTER TABLE optouts ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+        """,
+    ),
 ]

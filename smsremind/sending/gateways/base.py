@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from smsremind.replies.inbox import Incoming
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -84,6 +86,16 @@ class Gateway(ABC):
     def delivery_reports(self) -> dict[str, Delivery] | None:
         """Where the gateway hands reports over in batches: gateway id -> report, else None."""
         return None
+
+    receives = False  # patients' answers can be fetched (two-way SMS)
+
+    def replies(self, since: datetime) -> list[Incoming]:
+        """Answers received since about ``since`` (repeats are fine: they are stored once).
+
+        Raises GatewayError when the gateway cannot be asked; never forgets
+        an answer at the gateway before it is handed over here.
+        """
+        return []
 
     def lookup(self, sms: Sms) -> Result | None:
         """For a gateway without idempotency keys: did an uncertain attempt get through?

@@ -1,5 +1,10 @@
 """The default gateway: sends nothing, appends one JSON line per message (SPEC §9).
 
+Answers are read from ``inbox.jsonl`` beside the outbox, one JSON object a
+line: ``{"from": "+48601234567", "text": "TAK", "received_at": "2026-11-24T12:03:00+01:00"}``
+(a test or the demo writes it; ``"to"`` is optional).  The file is only read,
+never emptied: answers are stored once however often they are read.
+
 Each line is written and fsynced under an exclusive lock, so lines from
 overlapping processes never interleave and an accepted message survives a
 crash.  Resends after a crash look for the key in the file first, which
@@ -10,21 +15,29 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
 from smsremind.storage.store import create_private
+
+log = logging.getLogger(__name__)
+INBOX = "inbox.jsonl"
 
 
 class OutboxGateway(Gateway):
     name = "outbox"
     idempotent = True
     remote = False  # a local file: no rate limit, one writer
+    receives = True
 
     def __init__(self, path: Path):
         self.path = path
+        self.inbox = path.with_name(INBOX)
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         if resend and self._contains(sms.key):
@@ -59,3 +72,39 @@ class OutboxGateway(Gateway):
 
     def check(self) -> str:
         return f"outbox: messages are written to {self.path}, nothing is sent"
+
+    def replies(self, since: datetime) -> list[Incoming]:
+        try:
+            with open(self.inbox, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("cannot read %s: %s", self.inbox, exc)
+            return []
+        found = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            item = _incoming(line, since)
+            if item is None:  # kept in the file: fix it and the next run takes it
+                log.warning('%s line %d: not {"from", "text", "received_at"}; skipped', self.inbox, number)
+            else:
+                found.append(item)
+        return found
+
+
+def _incoming(line: str, since: datetime) -> Incoming | None:
+    try:
+        doc: Any = json.loads(line)
+        phone, text, at = doc["from"], doc["text"], datetime.fromisoformat(doc["received_at"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(phone, str) or not isinstance(text, str) or not phone.strip():
+        return None
+    if at.tzinfo is None:  # a wall time: the practice's zone
+        at = at.replace(tzinfo=since.tzinfo)
+    to = doc.get("to") if isinstance(doc.get("to"), str) else None
+    return Incoming(
+        phone, text, at, gateway_id=doc.get("id") if isinstance(doc.get("id"), str) else None, to=to
+    )
