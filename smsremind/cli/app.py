@@ -140,11 +140,17 @@ STATUS_STYLE = {
 }
 
 
-def messages_table(messages: list[Planned], title: str | None = None) -> Table:
-    """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``."""
+def messages_table(
+    messages: list[Planned], title: str | None = None, answers: list[dict[str, str]] | None = None
+) -> Table:
+    """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``.
+
+    ``answers`` (with replies on): per message, appointment id -> the patient's answer.
+    """
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     multi = len({m.practice for m in messages}) > 1
     names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
+    names += ["Answer"] if answers is not None else []
     for name in names:
         wide = {"Practice": 18}
         table.add_column(
@@ -166,6 +172,7 @@ def messages_table(messages: list[Planned], title: str | None = None) -> Table:
             ", ".join(m.appointment_ids),
             shown,
             f"{m.parts} {m.encoding}",
+            *([answer_cell(answers[n - 1])] if answers is not None else []),
         ]
         table.add_row(*cells)
     return table
@@ -179,8 +186,20 @@ def mask_numbers(text: str) -> str:
     return _NUMBER.sub(lambda m: mask(m.group(0)), text)
 
 
-def print_messages(messages: list[Planned], title: str | None = None, texts: bool = True) -> None:
-    out.print(messages_table(messages, title))
+def answer_cell(answers: dict[str, str]) -> str:
+    """One answer for the whole message, or each visit's when a family answered differently."""
+    if len(set(answers.values())) <= 1:
+        return next(iter(answers.values()), "")
+    return "; ".join(f"{ext}: {state}" for ext, state in answers.items())
+
+
+def print_messages(
+    messages: list[Planned],
+    title: str | None = None,
+    texts: bool = True,
+    answers: list[dict[str, str]] | None = None,
+) -> None:
+    out.print(messages_table(messages, title, answers))
     if texts:
         for n, m in enumerate(messages, 1):
             out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)

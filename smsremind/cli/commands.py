@@ -18,10 +18,12 @@ from smsremind.cli.app import (
     print_json,
     print_messages,
 )
+from smsremind.cli.replies import of_messages, print_upcoming
 from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError, SmsRemindError
 from smsremind.intake import importer, sync
+from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
 from smsremind.rules import notices, planner
 from smsremind.sending import gateways, runner
@@ -212,12 +214,16 @@ def preview(app: App, day: str | None, as_json: bool) -> None:
     target = parse_day(day) if day else app.now.date()
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
     plan = planner.day_plan(app.store, ctx, target, notices.notices_planned)
+    answered = of_messages(app, plan)
     if as_json:
-        print_json([m.as_json() for m in plan])
+        docs = [m.as_json() for m in plan]
+        for doc, got in zip(docs, answered or [], strict=False):
+            doc["answers"] = got
+        print_json(docs)
         return
     title = f"{target:%A %Y-%m-%d}: {len(plan)} messages"
     if plan:
-        print_messages(plan, title)
+        print_messages(plan, title, answers=answered)
     else:
         out.print(f"{title}.", highlight=False)
 
@@ -234,6 +240,8 @@ def status(app: App, as_json: bool) -> None:
     """
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
     doc = status_mod.status(app.store, ctx)
+    if app.cfg.replies.enabled:
+        doc["answers"] = answers.upcoming(app.store, app.cfg, app.now)
     if as_json:
         doc["planned_today"] = [m.as_json() for m in doc["planned_today"]]
         doc["attention"] = [m.as_json() | {"status": m.status} for m in doc["attention"]]
@@ -273,6 +281,7 @@ def _print_status(doc: dict) -> None:
         print_messages(doc["planned_today"], "Still planned today", texts=False)
     if doc["attention"]:
         print_messages(doc["attention"], "Needs a look: unknown, failed, held, recently expired", texts=False)
+    print_upcoming(doc.get("answers", []))
 
 
 @cli.command()
@@ -289,6 +298,9 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
     """
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
     doc = explain_mod.explain(app.store, ctx, appointment_id, practice)
+    if app.cfg.replies.enabled:
+        a = doc["appointment"]
+        doc["answer"] = answers.of_appointment(app.store, a["practice"], a["id"])
     if as_json:
         print_json(doc)
         return
@@ -315,6 +327,8 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
                 highlight=False,
                 markup=False,
             )
+    if "answer" in doc:
+        out.print(f"  patient's answer: {doc['answer']}", highlight=False)
     for e in doc["events"]:
         out.print(
             f"  event {e['at']}: {e['kind']} {e['old_start'] or ''} -> {e['new_start'] or ''}"

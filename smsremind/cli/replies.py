@@ -11,6 +11,9 @@ from smsremind.cli.root import cli
 from smsremind.clock import parse_day
 from smsremind.intake.phones import mask
 from smsremind.replies import answers
+from smsremind.replies.inbox import ASKING
+from smsremind.rules.messages import Planned
+from smsremind.storage.store import Store
 
 
 @cli.command("replies")
@@ -46,3 +49,35 @@ def replies_(app: App, day: str | None, as_json: bool) -> None:
             escape(r["text"]),
         )
     out.print(table)
+
+
+def of_messages(app: App, messages: list[Planned]) -> list[dict[str, str]] | None:
+    """Per message, its visits' answers (sent messages that ask for one); None with replies off."""
+    if not app.cfg.replies.enabled:
+        return None
+    return [_of(app.store, m) if m.status == "sent" and m.kind in ASKING else {} for m in messages]
+
+
+def _of(store: Store, m: Planned) -> dict[str, str]:
+    return answers.for_visits(store, m.starts)
+
+
+def print_upcoming(found: list[dict]) -> None:
+    """`status`: the answers for the visits until tomorrow that were reminded."""
+    if not found:
+        return
+    counts: dict[str, int] = {}
+    for a in found:
+        counts[a["answer"]] = counts.get(a["answer"], 0) + 1
+    shown = ", ".join(
+        f"{counts[k]} {k}"
+        for k in (answers.CONFIRMED, answers.CANCEL_REQUESTED, answers.NO_ANSWER)
+        if k in counts
+    )
+    out.print(f"Answers for the reminded visits until tomorrow: {shown}", highlight=False)
+    for a in found:
+        if a["answer"] == answers.CANCEL_REQUESTED:
+            out.print(
+                f"  cancel requested: {escape(a['appointment'])} at {escape(a['practice'])}, {a['start']}",
+                highlight=False,
+            )

@@ -82,17 +82,45 @@ def states(store: Store, appointment_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def state_by_ext(store: Store, practice: str, ext_ids: Iterable[str]) -> dict[str, str]:
-    """Like :func:`states`, keyed by the practice's own appointment ids."""
-    ids = list(ext_ids)
+def of_appointment(store: Store, practice: str, ext_id: str) -> str:
+    row = store.conn.execute(
+        "SELECT id FROM appointments WHERE practice = ? AND ext_id = ?", (practice, ext_id)
+    ).fetchone()
+    return states(store, [row[0]])[row[0]] if row else NO_ANSWER
+
+
+def for_visits(store: Store, visit_ids: Iterable[int]) -> dict[str, str]:
+    """The practice's appointment id -> answer, for the visits of one message."""
+    ids = list(visit_ids)
     if not ids:
         return {}
     rows = store.conn.execute(
-        f"SELECT id, ext_id FROM appointments WHERE practice = ? AND ext_id IN ({','.join('?' * len(ids))})",
-        [practice, *ids],
+        f"SELECT id, ext_id FROM appointments WHERE id IN ({','.join('?' * len(ids))})", ids
     ).fetchall()
     by_id = states(store, [r[0] for r in rows])
-    return {ext: by_id[rid] for rid, ext in rows}
+    return {str(ext): by_id[rid] for rid, ext in rows}
+
+
+def upcoming(store: Store, cfg: Config, now: datetime, days: int = 2) -> list[dict[str, Any]]:
+    """Visits from now to the end of tomorrow whose reminder went out, with their answers."""
+    end = day_start(now.date() + timedelta(days=days), cfg.timezone)
+    rows = store.query(
+        "SELECT DISTINCT a.id, a.ext_id, a.practice, a.start FROM appointments a "
+        "JOIN message_appointments ma ON ma.appointment = a.id JOIN messages m ON m.id = ma.message "
+        "WHERE a.status = 'scheduled' AND a.start >= ? AND a.start < ? AND m.state = 'sent' "
+        "AND ma.kind = 'reminder' ORDER BY a.start, a.practice, a.ext_id",
+        (to_store(now), to_store(end)),
+    )
+    found = states(store, [r["id"] for r in rows])
+    return [
+        {
+            "appointment": r["ext_id"],
+            "practice": r["practice"],
+            "start": fmt_local(from_store(r["start"], cfg.timezone)),
+            "answer": found[r["id"]],
+        }
+        for r in rows
+    ]
 
 
 def export(store: Store, cfg: Config) -> Path:

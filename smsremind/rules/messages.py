@@ -144,6 +144,7 @@ class Composer:
             doctor=named.doctor,
             practice_phone=self.cfg.practice_info(named.practice).phone,
             count=len(planned.visits),
+            reply_hint=self.cfg.replies.enabled,
         )
         text = templates.render(self.text_for(planned.kind, lang), templates.values(subject, lang))
         if self.cfg.transliterate:

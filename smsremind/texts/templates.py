@@ -35,24 +35,35 @@ PLACEHOLDERS = (
     "doctor",
     "practice_phone",
     "count",
+    "reply_hint",
 )
 
+# {reply_hint}: how to answer, filled only with `[replies] enabled` (else empty, and the
+# space before it goes too), so the same default works with replies on or off.
+REPLY_HINTS = {
+    "pl": "Odpisz TAK, aby potwierdzić, lub NIE, aby odwołać.",
+    "cs": "Odpovězte ANO pro potvrzení, nebo NE pro zrušení.",
+    "en": "Reply YES to confirm or NO to cancel.",
+}
+
 DEFAULTS: dict[tuple[str, str], str] = {
-    ("reminder", "pl"): "{practice} przypomina o wizycie: {weekday}, {date}, godz. {time}.",
+    ("reminder", "pl"): "{practice} przypomina o wizycie: {weekday}, {date}, godz. {time}. {reply_hint}",
     ("confirmation", "pl"): "{practice} potwierdza wizytę: {weekday}, {date}, godz. {time}.",
     (
         "reschedule",
         "pl",
     ): "{practice}: termin wizyty zmieniony. Nowy termin: {weekday}, {date}, godz. {time}.",
     ("cancellation", "pl"): "{practice}: odwołano wizytę ({weekday}, {date}, godz. {time}).",
-    ("reminder", "cs"): "{practice} připomíná termín návštěvy: {weekday} {date} v {time}.",
+    ("reminder", "cs"): "{practice} připomíná termín návštěvy: {weekday} {date} v {time}. {reply_hint}",
     ("confirmation", "cs"): "{practice} potvrzuje termín návštěvy: {weekday} {date} v {time}.",
     (
         "reschedule",
         "cs",
     ): "{practice}: termín návštěvy byl změněn. Nový termín: {weekday} {date} v {time}.",
     ("cancellation", "cs"): "{practice}: návštěva ({weekday} {date} v {time}) byla zrušena.",
-    ("reminder", "en"): "{practice}: reminder of your appointment on {weekday}, {date} at {time}.",
+    ("reminder", "en"): (
+        "{practice}: reminder of your appointment on {weekday}, {date} at {time}. {reply_hint}"
+    ),
     (
         "confirmation",
         "en",
@@ -100,7 +111,8 @@ def parse(text: str) -> list[tuple[str, str | None]]:
 
 
 def render(text: str, values: dict[str, str]) -> str:
-    return "".join(literal + (values[name] if name else "") for literal, name in parse(text))
+    out = "".join(literal + (values[name] if name else "") for literal, name in parse(text))
+    return out.rstrip(" ") if not values.get("reply_hint") else out
 
 
 def default_text(kind: str, language: str) -> str:
@@ -126,6 +138,7 @@ class Subject:
     doctor: str
     practice_phone: str
     count: int = 1
+    reply_hint: bool = False  # replies are enabled: tell the patient how to answer
 
 
 def values(subject: Subject, language: str) -> dict[str, str]:
@@ -140,6 +153,7 @@ def values(subject: Subject, language: str) -> dict[str, str]:
         "doctor": subject.doctor,
         "practice_phone": subject.practice_phone,
         "count": str(subject.count),
+        "reply_hint": REPLY_HINTS[language] if subject.reply_hint else "",
     }
 
 

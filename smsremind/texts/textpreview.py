@@ -87,6 +87,7 @@ def preview(
         doctor="lek. dent. Anna Nowak",
         practice_phone=phone,
         count=1,
+        reply_hint=cfg.replies.enabled,
     )
     sample = render(template, typical, language, cfg.transliterate)
     longest_practice = max([*practices, LONG_PRACTICE], key=len)
@@ -98,6 +99,7 @@ def preview(
             doctor=LONG_DOCTOR,
             practice_phone=phone,
             count=3,
+            reply_hint=cfg.replies.enabled,
         )
         for d in range(1, 367)
     )
