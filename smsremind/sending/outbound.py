@@ -73,6 +73,11 @@ class Outbound:
         elif claimed == journal.CLAIMED:
             self._submit(p)
 
+    def send_claimed(self, p: Planned) -> None:
+        """A message its caller already committed as ``sending`` (an acknowledgement)."""
+        if not self.fatal:
+            self._submit(p)
+
     def _submit(self, p: Planned, resend: bool = False) -> None:
         while len(self.in_flight) >= 2 * self.dispatcher.workers:
             self._collect(FIRST_COMPLETED)

@@ -30,7 +30,7 @@ from smsremind.money.payments import purchase
 from smsremind.replies import poll
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import Planned, TextSource, Visit
-from smsremind.sending import deliveries, journal
+from smsremind.sending import acks, deliveries, journal
 from smsremind.sending.gateways.base import Gateway
 from smsremind.sending.outbound import Outbound
 from smsremind.sending.report import COUNTS, RunReport
@@ -100,6 +100,12 @@ def run(
             deliveries.track(store, gateway, now)
             if cfg.replies.enabled:
                 report.replies = _take_replies(store, cfg, gateway, now)
+                if cfg.replies.acknowledge:
+                    ack = Outbound(store, cfg, gateway, now, report, run_id, sleep)
+                    try:
+                        acks.send(store, cfg, ack, now)
+                    finally:
+                        ack.close()
             alerts.check(store, cfg, now)
             report.messages.sort(key=lambda m: (m.send_at, m.practice, m.to, m.kind))
         except BaseException as exc:

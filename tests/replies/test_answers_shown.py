@@ -115,3 +115,40 @@ def test_a_failed_digest_is_tried_again_by_the_next_run(make_app, smtp, caplog) 
     )
     app("run", now="2026-11-30 10:40")
     assert len(_digests(smtp)) == 1
+
+
+def test_acknowledge_answers_confirm_and_cancel_once_and_charges_the_quota(make_app) -> None:
+    app = make_app(ON + "acknowledge = true\n")
+    load(
+        app,
+        "1,2026-12-01 12:00,601234567,A,P\n2,2026-12-01 12:00,601234568,B,P\n"
+        "3,2026-12-01 12:00,601234569,C,P\n4,2026-12-01 12:00,601234570,D,P\n",
+    )
+    app("run", now="2026-11-30 12:00")
+    before = app.json("quota", "show", now="2026-11-30 12:01")["total"]
+    answer(app, "+48601234567", "TAK", "2026-11-30T12:10:00+01:00")
+    answer(app, "+48601234568", "NIE", "2026-11-30T12:11:00+01:00")
+    answer(app, "+48601234569", "Czy mogę o 13?", "2026-11-30T12:12:00+01:00")
+    answer(app, "+48601234570", "STOP", "2026-11-30T12:13:00+01:00")
+    doc = app.json("run", now="2026-11-30 12:15")
+    acks = [m for m in app.outbox() if m["kind"] == "acknowledgement"]
+    assert [(m["to"], m["text"]) for m in acks] == [
+        ("+48601234567", "P: dziękujemy, wizyta potwierdzona."),
+        ("+48601234568", "P: dziękujemy, przekazaliśmy prośbę o odwołanie wizyty."),
+    ]
+    assert doc["sent"] == 2
+    app("run", now="2026-11-30 12:20")
+    app("run", now="2026-11-30 12:25")
+    assert len([m for m in app.outbox() if m["kind"] == "acknowledgement"]) == 2
+    after = app.json("quota", "show", now="2026-11-30 12:30")["total"]
+    assert before - after == sum(m["parts"] for m in acks)
+
+
+def test_acknowledgement_waits_for_the_sending_window(make_app) -> None:
+    app = make_app(ON + "acknowledge = true\n")
+    remind_one(app)
+    answer(app, "+48601234567", "TAK", "2026-11-30T21:30:00+01:00")
+    app("run", now="2026-11-30 21:35")
+    assert [m["kind"] for m in app.outbox()] == ["reminder"]
+    app("run", now="2026-12-01 09:00")
+    assert [m["kind"] for m in app.outbox()] == ["reminder", "acknowledgement"]
