@@ -104,6 +104,21 @@ def _insert(
     return reply_id
 
 
+def add_optouts(store: Store, cfg: Config, now: datetime, numbers: list[str], source: str) -> int:
+    """Numbers the gateway itself blocks join our opt-out list (an existing entry stays as it is)."""
+    added = 0
+    with store.tx() as conn:
+        for raw in numbers:
+            phone = e164(raw, cfg)
+            if phone.startswith("+"):
+                added += conn.execute(
+                    "INSERT INTO optouts (phone, added_at, note, source) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (phone) DO NOTHING",
+                    (phone, to_store(now), "on the gateway's blacklist", source),
+                ).rowcount
+    return added
+
+
 def _answered(conn: sqlite3.Connection, cfg: Config, phone: str, item: Incoming) -> tuple[int, str] | None:
     """The message this answer belongs to, with its practice; None when nothing fits."""
     kinds = ",".join(f"'{k}'" for k in ASKING)

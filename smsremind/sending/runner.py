@@ -27,7 +27,7 @@ from smsremind.clock import day_start, from_store, to_store
 from smsremind.config import Config
 from smsremind.money import alerts
 from smsremind.money.payments import purchase
-from smsremind.replies import poll
+from smsremind.replies import inbox, poll
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import Planned, TextSource, Visit
 from smsremind.sending import acks, deliveries, journal
@@ -39,6 +39,7 @@ from smsremind.storage.store import Store
 # Expiry looks back at most this far (a cron outage longer than that is
 # reported by `status`, not replayed message by message).
 _LOOKBACK_DAYS = 35
+_OPTOUTS_READ = "replies.gateway_optouts_read_at"
 
 
 @dataclass
@@ -93,19 +94,21 @@ def run(
             try:
                 out.recover()
                 report.payments = purchase.check_pending(store, cfg, now)  # a top-up frees held messages
+                if cfg.replies.enabled:
+                    _gateway_optouts(store, cfg, gateway, now)
                 ctx = planner.PlanContext.build(store, cfg, now, text_for)
                 _act(store, out, ctx, plan(store, ctx, since), run_id)
             finally:
                 out.close()
-            deliveries.track(store, gateway, now)
-            if cfg.replies.enabled:
+            if cfg.replies.enabled:  # before reports: a shared inbox is read (and stored) first
                 report.replies = _take_replies(store, cfg, gateway, now)
-                if cfg.replies.acknowledge:
-                    ack = Outbound(store, cfg, gateway, now, report, run_id, sleep)
-                    try:
-                        acks.send(store, cfg, ack, now)
-                    finally:
-                        ack.close()
+            deliveries.track(store, gateway, now)
+            if cfg.replies.enabled and cfg.replies.acknowledge:
+                ack = Outbound(store, cfg, gateway, now, report, run_id, sleep)
+                try:
+                    acks.send(store, cfg, ack, now)
+                finally:
+                    ack.close()
             alerts.check(store, cfg, now)
             report.messages.sort(key=lambda m: (m.send_at, m.practice, m.to, m.kind))
         except BaseException as exc:
@@ -118,7 +121,22 @@ def run(
 def _take_replies(store: Store, cfg: Config, gateway: Gateway, now: datetime) -> int:
     """Fetch answers from a window back (repeats are stored once); returns how many were new."""
     since = now - timedelta(days=cfg.replies.window_days)
-    return len(poll.after_fetch(store, cfg, now, gateway.name, gateway.replies(since)).new)
+    new = len(poll.after_fetch(store, cfg, now, gateway.name, gateway.replies(since)).new)
+    late = gateway.forget_replies()  # only now that they are stored may the gateway forget them
+    if late:
+        new += len(poll.after_fetch(store, cfg, now, gateway.name, late).new)
+    return new
+
+
+def _gateway_optouts(store: Store, cfg: Config, gateway: Gateway, now: datetime) -> None:
+    """The gateway's own blacklist joins ours before planning, read at most hourly."""
+    last = store.get_meta(_OPTOUTS_READ)
+    if last and abs(from_store(last, cfg.timezone) - now) < timedelta(hours=1):
+        return
+    blocked = gateway.opt_outs()
+    if blocked is not None:
+        inbox.add_optouts(store, cfg, now, blocked, f"{gateway.name} blacklist")
+        store.set_meta(_OPTOUTS_READ, to_store(now))
 
 
 def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | None) -> RunReport:

@@ -15,6 +15,12 @@ object body; body values win over query values):
 ``GET /profile``: the account, ``{"name", "email", "username", "phone_number", "payment_type",
 "user_type", "points"}`` (the ``Profile`` schema of SMSAPI's OpenAPI document).
 
+``GET /blacklist/phone_numbers`` (``offset``, ``limit``): the account's blacklist,
+``{"size": N, "collection": [{"id", "phone_number", "expire_at", "created_at"}]}`` (shape and values
+from smsapi/smsapi-python-client tests/unit/blacklist/fixtures/collection.json: national numbers
+without the country code, ISO 8601 UTC dates, ``expire_at`` may be null). A token without the
+blacklist permission gets HTTP 403 when :attr:`FakeSmsapi.blacklist_allowed` is False.
+
 Any other path answers HTTP 404.
 
 Authorization: ``Authorization: Bearer <token>`` on every request. On ``/sms.do`` a missing or
@@ -127,6 +133,7 @@ __all__ = [
 
 SMS_PATH = "/sms.do"
 PROFILE_PATH = "/profile"
+BLACKLIST_PATH = "/blacklist/phone_numbers"
 FIRST_ID = 9100000000000000001  # real ids are 19-digit strings, e.g. "7074294081650020450"
 MAX_PARTS = 6  # "918 normal characters or 402 if special chars are used ... 6 messages"
 MAX_IDX_LENGTH = 255
@@ -381,6 +388,8 @@ class FakeSmsapi(FaultyFakeServer):
         self._ids = itertools.count(FIRST_ID)
         self._idx_seen: dict[str, float] = {}  # idx -> time.monotonic() of its acceptance
         self._messages: dict[str, dict[str, Any]] = {}  # gateway id -> status query item
+        self.blacklist: list[str] = []  # phone numbers as SMSAPI lists them
+        self.blacklist_allowed = True
 
     # --- control ---------------------------------------------------------------------------
 
@@ -437,6 +446,8 @@ class FakeSmsapi(FaultyFakeServer):
             return Reply(None)
         if path == PROFILE_PATH:
             return self._profile(method, headers, entry)
+        if path == BLACKLIST_PATH:
+            return self._blacklist(method, headers, params, entry)
         if path != SMS_PATH:
             entry["reason"] = f"no such endpoint {path}"
             return text_reply(404, "Not Found")
@@ -496,6 +507,25 @@ class FakeSmsapi(FaultyFakeServer):
                 "points": points,
             },
         )
+
+    def _blacklist(self, method: str, headers: dict[str, str], params: dict[str, str], entry: dict) -> Reply:
+        if method != "GET":
+            entry["reason"] = f"{BLACKLIST_PATH}: only the list is faked, not {method}"
+            return text_reply(405, "Method Not Allowed", Allow="GET")
+        if not self._authorized(headers):
+            entry["reason"] = "no valid Bearer token"
+            return Reply(401, {"message": "Authorization failed", "error": "authorization_failed"})
+        if not self.blacklist_allowed:
+            entry["reason"] = "token without the blacklist permission"
+            return Reply(403, {"message": "Access denied", "error": "access_denied"})
+        offset, limit = int(params.get("offset", "0")), int(params.get("limit", "20"))
+        with self._lock:
+            numbers = list(self.blacklist)
+        items = [
+            {"id": str(i + 1), "phone_number": n, "expire_at": None, "created_at": "2026-11-02T17:32:28Z"}
+            for i, n in enumerate(numbers)
+        ]
+        return Reply(200, {"size": len(items), "collection": items[offset : offset + limit]})
 
     def _process(
         self, headers: dict[str, str], params: dict[str, str], problem: str | None, entry: dict[str, Any]

@@ -36,13 +36,15 @@ Actions:
   UCS-2, 70 UTF-16 units, 67 per part (characters outside the BMP cost 2). A 2-unit item is never
   split between parts. ``price = price_per_sms * sms_count`` is taken from the credit.
 * ``credit_info``: ``<err>0</err><credit>998.9</credit>``.
-* ``inbox``: delivery reports (and incoming SMS, always none here)::
+* ``inbox``: incoming SMS (``delivery_sms``: ``number``, ``time``, ``message``, no id, put there
+  by :meth:`FakeSmsbrana.receive`) and delivery reports::
 
       <err>0</err><inbox><delivery_sms></delivery_sms><delivery_report>
         <item><idsms>3563000001</idsms><number>420603123456</number><time>20261127T091502</time>
         <status>1</status></item></delivery_report></inbox>
 
-  Reports stay in the inbox until a request with ``delete=1`` has returned them. Tests create
+  Both lists stay in the inbox until a request with ``delete=1`` has returned them (the sources
+  suggest ``delete=1`` empties the whole inbox, not one list). Tests create
   reports with :meth:`FakeSmsbrana.set_delivery`; only messages sent with ``delivery_report=1``
   can have one.
 
@@ -281,6 +283,7 @@ class FakeSmsbrana(FaultyFakeServer):
         self._salts: set[tuple[date, str]] = set()
         self._messages: dict[str, dict[str, Any]] = {}  # sms_id -> number, delivery_report
         self._reports: list[dict[str, str]] = []
+        self._incoming: list[dict[str, str]] = []
 
     # --- control ---------------------------------------------------------------------------
 
@@ -310,6 +313,11 @@ class FakeSmsbrana(FaultyFakeServer):
                     "status": str(code),
                 }
             )
+
+    def receive(self, number: str, message: str, at: datetime | None = None) -> None:
+        """A patient's SMS to SMSbrána's system number: an ``<item>`` of ``delivery_sms``."""
+        with self._lock:
+            self._incoming.append({"number": number, "time": connect_time(at), "message": message})
 
     # --- internals -------------------------------------------------------------------------
 
@@ -457,8 +465,13 @@ class FakeSmsbrana(FaultyFakeServer):
             + "</item>\n"
             for report in self._reports
         )
+        incoming = "".join(
+            "<item>\n" + _fields([(k, sms[k]) for k in ("number", "time", "message")]) + "</item>\n"
+            for sms in self._incoming
+        )
         if delete:
             self._reports.clear()
+            self._incoming.clear()
         reports = f"<delivery_report>\n{items}</delivery_report>\n"
-        inbox = f"<inbox>\n<delivery_sms>\n</delivery_sms>\n{reports}</inbox>\n"
+        inbox = f"<inbox>\n<delivery_sms>\n{incoming}</delivery_sms>\n{reports}</inbox>\n"
         return _xml(_fields([("err", ERR_OK)]) + inbox)

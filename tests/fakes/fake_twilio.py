@@ -256,6 +256,32 @@ class FakeTwilio(FaultyFakeServer):
 
     # --- control ---------------------------------------------------------------------------
 
+    def receive(self, sender: str, body: str, to: str = "+48500000000", at: datetime | None = None) -> str:
+        """A patient's SMS to our number ``to``: an inbound message (status ``received``) that the
+        list shows with ``direction`` ``inbound``; returns its SID."""
+        moment = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        with self._lock:
+            self._sequence += 1
+            sid = "SM" + secrets.token_hex(16)
+            self._messages[sid] = {
+                "sid": sid,
+                "sequence": self._sequence,
+                "to": to,
+                "from": sender,
+                "messaging_service_sid": None,
+                "body": body,
+                "parts": segments(body),
+                "status": "received",
+                "direction": "inbound",
+                "date_created": moment,
+                "date_updated": moment,
+                "date_sent": moment,
+                "error_code": None,
+                "error_message": None,
+                "status_callback": None,
+            }
+        return sid
+
     def fail_next(self, status: int = 500, times: int = 1, body: Any = None) -> None:
         """The next ``times`` creates get HTTP ``status`` and are not accepted. ``body`` None gives
         Twilio's error JSON (code 20500 for 500, 20503 for 503, 20429 for 429, 20003 for 401,
@@ -488,7 +514,7 @@ class FakeTwilio(FaultyFakeServer):
             "date_created": _rfc2822(message["date_created"]),
             "date_sent": _rfc2822(message["date_sent"]),
             "date_updated": _rfc2822(message["date_updated"]),
-            "direction": "outbound-api",
+            "direction": message.get("direction", "outbound-api"),
             "error_code": message["error_code"],
             "error_message": message["error_message"],
             "from": message["from"],

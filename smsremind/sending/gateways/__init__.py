@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smsremind.config import Config
+from smsremind.errors import ConfigError
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 
 __all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
@@ -10,6 +11,8 @@ __all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
 
 def make(cfg: Config) -> Gateway:
     provider = cfg.gateway.provider
+    if cfg.replies.enabled:
+        check_can_receive(cfg)
     if provider == "smsapi":
         from smsremind.sending.gateways.smsapi import SmsapiGateway
 
@@ -17,11 +20,46 @@ def make(cfg: Config) -> Gateway:
     if provider == "smsbrana":
         from smsremind.sending.gateways.smsbrana import SmsbranaGateway
 
-        return SmsbranaGateway(cfg.gateway)
+        return SmsbranaGateway(cfg.gateway, keep_inbox=cfg.replies.enabled)
     if provider == "twilio":
         from smsremind.sending.gateways.twilio import TwilioGateway
 
-        return TwilioGateway(cfg.gateway)
+        senders = {cfg.gateway.sender, *(p.sender for p in cfg.practices.values() if p.sender)}
+        return TwilioGateway(cfg.gateway, tuple(sorted(n for n in senders if n.startswith("+"))))
     from smsremind.sending.gateways.outbox import OutboxGateway
 
     return OutboxGateway(cfg.gateway.outbox)
+
+
+def check_can_receive(cfg: Config) -> None:
+    """With replies on, a real gateway must send from something patients can answer.
+
+    An alphanumeric sender name ("Gabinet") is not a number: a phone cannot
+    reply to it.  SMSbrána answers come to its system number, which it uses
+    unless ``sender_id`` puts a name there; Twilio's Messaging Service picks
+    numbers from its pool.  The outbox (demo, tests) takes any sender.
+    """
+    g = cfg.gateway
+    if g.provider == "outbox" or (g.provider == "twilio" and g.messaging_service_sid):
+        return
+    if g.provider == "smsbrana":
+        if g.sender_id:
+            raise ConfigError(
+                f"{cfg.path}: [replies] enabled = true needs [gateway] sender_id = false with SMSbrána: "
+                "patients answer its system number, they cannot answer a sender name"
+            )
+        return
+    names = {"[gateway] sender": g.sender} | {
+        f'[practices."{name}"] sender': p.sender for name, p in cfg.practices.items() if p.sender
+    }
+    for key, sender in names.items():
+        if not _is_number(sender):
+            raise ConfigError(
+                f'{cfg.path}: [replies] enabled = true, but {key} = "{sender}" is a name patients '
+                "cannot answer; use a phone number the gateway receives on (e.g. +48500100200)"
+            )
+
+
+def _is_number(sender: str) -> bool:
+    digits = sender.removeprefix("+")
+    return sender.startswith("+") and digits.isdigit() and 8 <= len(digits) <= 15

@@ -97,6 +97,15 @@ class Gateway(ABC):
         """
         return []
 
+    def opt_outs(self) -> list[str] | None:
+        """Numbers the gateway itself keeps from messages (its blacklist), where it lists them."""
+        return None
+
+    def forget_replies(self) -> list[Incoming]:
+        """Called once the answers :meth:`replies` gave are stored: a gateway whose inbox must be
+        emptied now may do so; returns what arrived meanwhile (the emptying call's answer)."""
+        return []
+
     def lookup(self, sms: Sms) -> Result | None:
         """For a gateway without idempotency keys: did an uncertain attempt get through?
 

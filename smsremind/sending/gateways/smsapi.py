@@ -4,10 +4,16 @@ Exactly once: our message id goes out as ``idx`` with ``check_idx=1``; SMSAPI
 refuses a second message with the same idx (error 53), which therefore means
 "already accepted".  That makes every uncertain outcome safe to retry.
 Business errors arrive as HTTP 200 with ``{"error": N, "message": ...}``.
+
+Patients' answers reach SMSAPI only by callback (a web server we don't
+have): nothing can be polled.  What can be read is the account's blacklist
+(``GET /blacklist/phone_numbers``), which :meth:`opt_outs` hands to our
+opt-out list where the token may read it.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +35,9 @@ OUT_OF_POINTS = 103
 SENDER_UNKNOWN = 14
 TRANSIENT = {200, 201, 202, 203, 999}
 FINAL = {"DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "STOP", "REJECTED"}
+NO_POLLING = "answers reach SMSAPI only by callback: they cannot be fetched; its blacklist is read instead"
+PAGE = 100
+log = logging.getLogger(__name__)
 
 
 class SmsapiGateway(Gateway):
@@ -104,7 +113,7 @@ class SmsapiGateway(Gateway):
                 raise GatewayError(f"SMSAPI: {CREDENTIALS[code]} ({code}); check [gateway] token")
             if code != 13:  # the test number itself may be refused; the token was fine
                 raise GatewayError(f"SMSAPI test message refused: {code}: {doc.get('message', '')}")
-        return f"SMSAPI at {self.base}: token accepted (test message, nothing sent)"
+        return f"SMSAPI at {self.base}: token accepted (test message, nothing sent); {NO_POLLING}"
 
     def delivery(self, gateway_id: str) -> Delivery | None:
         try:
@@ -116,6 +125,34 @@ class SmsapiGateway(Gateway):
             return None
         status = str(item.get("status", "")).upper()
         return Delivery(status.lower(), final=status in FINAL, failed=status in FINAL - {"DELIVERED"})
+
+    def opt_outs(self) -> list[str] | None:
+        """The account's blacklisted numbers, as listed (None: the token may not read them)."""
+        numbers: list[str] = []
+        while True:
+            page = self._blacklist_page(len(numbers))
+            if page is None:  # a partial list is still worth taking
+                return numbers or None
+            numbers += page
+            if len(page) < PAGE:
+                return numbers
+
+    def _blacklist_page(self, offset: int) -> list[str] | None:
+        try:
+            response = self.http.get(
+                f"{self.base}/blacklist/phone_numbers",
+                params={"offset": str(offset), "limit": str(PAGE)},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            log.info("SMSAPI blacklist not read: %s", type(exc).__name__)
+            return None
+        try:
+            doc = response.json() if response.status_code == 200 else None
+            return [str(item["phone_number"]) for item in doc["collection"]] if doc else None
+        except (ValueError, KeyError, TypeError):
+            log.info("SMSAPI blacklist not read (HTTP %s)", response.status_code)
+            return None
 
     def close(self) -> None:
         self.http.close()

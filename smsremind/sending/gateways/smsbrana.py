@@ -10,7 +10,13 @@ way (an unknown parameter is ignored).
 
 Delivery reports are pulled with ``action=inbox&delete=1``: the service hands
 over every new report once, so :meth:`delivery_reports` returns the whole
-batch and the caller stores all of it.  Exactly once: our message id goes out as
+batch and the caller stores all of it.  The same inbox holds patients'
+answers (``delivery_sms``), and ``delete=1`` empties all of it, so with
+``[replies] enabled`` the inbox is read *without* deleting (answers are
+stored once however often they are read, reports are idempotent), both
+lists come from that one read, and only an inbox of :data:`INBOX_FULL`
+items or more is emptied, after the read's answers are stored, by a
+``delete=1`` call whose own answer is processed too.  Exactly once: our message id goes out as
 ``user_id``; a repeated user_id is refused with error -1, which therefore
 means "already accepted", and makes uncertain outcomes safe to retry.
 """
@@ -25,11 +31,14 @@ from zoneinfo import ZoneInfo
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import post, session
 
 URL = "https://api.smsbrana.cz/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")
+INBOX_TIME = "%Y%m%dT%H%M%S"  # Prague local, like the login time
+INBOX_FULL = 100  # items; an inbox this full is emptied once its answers are stored
 DUPLICATE = -1
 FATAL = {  # code -> (what happened, what to do)
     2: ("invalid login", "check [gateway] login"),
@@ -55,7 +64,7 @@ class SmsbranaGateway(Gateway):
     name = "smsbrana"
     idempotent = True
 
-    def __init__(self, cfg: GatewayConfig):
+    def __init__(self, cfg: GatewayConfig, keep_inbox: bool = False):
         if not cfg.login or not cfg.password:
             raise ConfigError(
                 '[gateway] provider = "smsbrana" needs login and password (or SMSREMIND_SMSBRANA_PASSWORD)'
@@ -63,6 +72,9 @@ class SmsbranaGateway(Gateway):
         self.cfg = cfg
         self.url = f"{cfg.base_url.rstrip('/')}/smsconnect/http.php" if cfg.base_url else URL
         self.http = session(cfg.workers)
+        self.keep_inbox = keep_inbox  # replies on: never delete what was not stored
+        self.receives = keep_inbox
+        self._inboxes: list[ET.Element] | None = None  # this run's inbox answers
 
     def _auth(self) -> dict[str, str]:
         stamp = datetime.now(PRAGUE).strftime("%Y%m%dT%H%M%S")
@@ -114,21 +126,64 @@ class SmsbranaGateway(Gateway):
             raise GatewayError(f"SMSbrána {code}: {what}")
         return f"SMSbrána at {self.url}: login accepted, credit {root.findtext('credit')}"
 
-    def delivery_reports(self) -> dict[str, Delivery] | None:
-        """Every report the service has not handed over yet (it deletes them as it answers)."""
-        root = self._call("inbox", delete="1")
+    def _inbox(self, delete: bool) -> ET.Element | None:
+        root = self._call("inbox", **({"delete": "1"} if delete else {}))
         if isinstance(root, Result) or int(root.findtext("err", "1")):
             return None
+        return root
+
+    def replies(self, since: datetime) -> list[Incoming]:
+        """Patients' SMS in this run's inbox answers (read first: the run stores them before reports)."""
+        if self._inboxes is None:
+            first = self._inbox(delete=False)
+            self._inboxes = [first] if first is not None else []
+        return [sms for root in self._inboxes for sms in _incoming(root)]
+
+    def forget_replies(self) -> list[Incoming]:
+        """Empty a full inbox (its answers are stored by now); what came meanwhile is returned."""
+        if not self._inboxes or len(self._inboxes[0].findall("inbox/*/item")) < INBOX_FULL:
+            return []
+        emptied = self._inbox(delete=True)
+        if emptied is None:
+            return []
+        self._inboxes.append(emptied)  # its reports go to delivery_reports() too
+        return _incoming(emptied)
+
+    def delivery_reports(self) -> dict[str, Delivery] | None:
+        """Every report the service has not handed over yet.
+
+        Without replies the inbox is emptied as it is read; with replies the
+        answers :meth:`replies` already read (and stored) are used.
+        """
+        if self._inboxes is None:
+            root = self._inbox(delete=not self.keep_inbox)
+            self._inboxes = [root] if root is not None else []
+        if not self._inboxes:
+            return None
         reports = {}
-        for item in root.iter("item"):
-            gateway_id, status = item.findtext("idsms"), item.findtext("status", "0")
-            if gateway_id and status.isdigit():
-                word, final, failed = DELIVERY.get(int(status), ("unknown", False, False))
-                reports[gateway_id] = Delivery(word, final=final, failed=failed)
+        for root in self._inboxes:
+            for item in root.findall("inbox/delivery_report/item"):
+                gateway_id, status = item.findtext("idsms"), item.findtext("status", "0")
+                if gateway_id and status.isdigit():
+                    word, final, failed = DELIVERY.get(int(status), ("unknown", False, False))
+                    reports[gateway_id] = Delivery(word, final=final, failed=failed)
         return reports
 
     def close(self) -> None:
         self.http.close()
+
+
+def _incoming(root: ET.Element) -> list[Incoming]:
+    found = []
+    for item in root.findall("inbox/delivery_sms/item"):
+        number, text = (item.findtext("number") or "").strip(), item.findtext("message") or ""
+        try:
+            at = datetime.strptime((item.findtext("time") or "").strip(), INBOX_TIME).replace(tzinfo=PRAGUE)
+        except ValueError:
+            continue  # an empty <item/> (the PHP clients skip those too)
+        if number:
+            found.append(Incoming(number, text, at))
+    return found
 
 
 def _error(code: int) -> Result:

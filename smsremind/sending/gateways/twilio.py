@@ -8,16 +8,24 @@ get through is recorded as sent and charged; only errors that certainly were
 not processed are: connection refused, 429/20429, and 503.  Twilio's own
 error page for 20500 warns that a create that answered 500 may have sent
 the message, so 500/502/504 are UNKNOWN too.
+
+Patients' answers are listed, not pushed: ``GET Messages.json?To=<our
+number>&DateSent>=<GMT date>``, every page (``next_page_uri``), keeping
+``direction = inbound``; the SID makes each answer stored once.  An inbound
+message names no message it answers: it is matched by number and time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import requests
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import failure, http_error, session
 
@@ -37,13 +45,17 @@ CONFIG = {
     20404: "account or messaging service not found",
 }
 FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
+MAX_PAGES = 50  # of 1000: a bound on one run's listing
+log = logging.getLogger(__name__)
 
 
 class TwilioGateway(Gateway):
     name = "twilio"
     idempotent = False
 
-    def __init__(self, cfg: GatewayConfig):
+    receives = True
+
+    def __init__(self, cfg: GatewayConfig, numbers: tuple[str, ...] = ()):
         if not cfg.account_sid or not cfg.auth_token:
             raise ConfigError(
                 '[gateway] provider = "twilio" needs account_sid and auth_token '
@@ -54,6 +66,7 @@ class TwilioGateway(Gateway):
         self.timeout = cfg.timeout
         self.http = session(cfg.workers)
         self.http.auth = (cfg.account_sid, cfg.auth_token)
+        self.numbers = numbers  # our numbers patients answer to ((): all of the account's)
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         data = {"To": sms.to, "Body": sms.text}
@@ -141,8 +154,48 @@ class TwilioGateway(Gateway):
             status, final=status in FINAL, failed=failed, not_charged=status in ("failed", "canceled")
         )
 
+    def replies(self, since: datetime) -> list[Incoming]:
+        """Inbound messages sent since ``since``'s GMT day, to each of our numbers."""
+        day = since.astimezone(UTC).date().isoformat()
+        found: list[Incoming] = []
+        for number in self.numbers or (None,):
+            params = {"DateSent>": day, "PageSize": "1000", **({"To": number} if number else {})}
+            found += self._inbound(f"{self.base}/Messages.json", params)
+        return found
+
+    def _inbound(self, url: str, params: dict[str, str] | None) -> list[Incoming]:
+        found: list[Incoming] = []
+        host = (self.cfg.base_url or HOST).rstrip("/")
+        for _ in range(MAX_PAGES):
+            try:
+                response = self.http.get(url, params=params, timeout=self.timeout)
+                doc = response.json() if response.status_code == 200 else None
+            except (requests.RequestException, ValueError):
+                doc = None
+            if not isinstance(doc, dict):  # what was read is kept; the next run reads again
+                log.warning("Twilio: could not list incoming messages; the next run tries again")
+                return found
+            found += [m for m in map(_answer, doc.get("messages") or []) if m is not None]
+            next_uri = doc.get("next_page_uri")
+            if not next_uri:
+                break
+            url, params = f"{host}{next_uri}", None
+        return found
+
     def close(self) -> None:
         self.http.close()
+
+
+def _answer(doc: dict) -> Incoming | None:
+    if doc.get("direction") != "inbound" or not doc.get("from") or not doc.get("sid"):
+        return None
+    try:
+        at = parsedate_to_datetime(str(doc.get("date_sent") or doc.get("date_created")))
+    except (TypeError, ValueError):
+        return None
+    return Incoming(
+        str(doc["from"]), str(doc.get("body") or ""), at, gateway_id=str(doc["sid"]), to=doc.get("to")
+    )
 
 
 def _int(value: object) -> int | None:
