@@ -28,10 +28,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=100)
     ap.add_argument("--messages", type=int, default=500)
-    ap.add_argument("--gateway", action="append", choices=["smsapi", "smsbrana", "twilio"])
+    ap.add_argument("--gateway", action="append", choices=["smsapi", "smsbrana", "twilio", "serwersms"])
     a = ap.parse_args()
     results = []
-    for name in a.gateway or ["smsapi", "smsbrana", "twilio"]:
+    for name in a.gateway or ["smsapi", "smsbrana", "twilio", "serwersms"]:
         started = time.monotonic()
         with tempfile.TemporaryDirectory() as tmp:
             f = suite(name, Path(tmp), rounds=a.rounds, per_day=a.messages)
@@ -45,7 +45,8 @@ def main() -> None:
         for f in (json.loads(saved.read_text()) if saved.exists() else [])
         if f["gateway"] not in {r["gateway"] for r in results}
     ]
-    results = sorted(earlier + results, key=lambda f: ["smsapi", "smsbrana", "twilio"].index(f["gateway"]))
+    order = ["smsapi", "smsbrana", "twilio", "serwersms"]
+    results = sorted(earlier + results, key=lambda f: order.index(f["gateway"]))
     saved.write_text(json.dumps(results, indent=2))
     head = (
         "gateway",

@@ -62,7 +62,7 @@ class Notify:
 
 @dataclass(frozen=True)
 class Gateway:
-    provider: str = _opt("outbox", checks.choice("outbox", "smsapi", "smsbrana", "twilio"))
+    provider: str = _opt("outbox", checks.choice("outbox", "smsapi", "smsbrana", "twilio", "serwersms"))
     outbox: Path = _opt(Path("outbox.jsonl"), checks.string, path="db")
     sender: str = _opt("Gabinet", checks.string)
     token: str = _opt("", checks.string, env="SMSREMIND_SMSAPI_TOKEN")

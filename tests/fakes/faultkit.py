@@ -23,12 +23,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.fake_serwersms import FakeSerwersms
 from tests.fakes.fake_smsapi import FakeSmsapi
 from tests.fakes.fake_smsbrana import FakeSmsbrana
 from tests.fakes.fake_twilio import FakeTwilio
 
 BIN = str(Path(sys.executable).parent / "smsremind")
-FAKES = {"smsapi": FakeSmsapi, "smsbrana": FakeSmsbrana, "twilio": FakeTwilio}
+FAKES = {"smsapi": FakeSmsapi, "smsbrana": FakeSmsbrana, "twilio": FakeTwilio, "serwersms": FakeSerwersms}
 FIRST_DAY = date(2026, 12, 1)
 FAULTS = (
     "accept_then_hang_next",
@@ -45,6 +46,7 @@ def _config(name: str, fake: Any) -> str:
         "smsapi": 'provider = "smsapi"\ntoken = "test-token"\n',
         "smsbrana": 'provider = "smsbrana"\nlogin = "gabinet"\npassword = "secret"\n',
         "twilio": f'provider = "twilio"\naccount_sid = "AC{"0" * 32}"\nauth_token = "token"\n',
+        "serwersms": 'provider = "serwersms"\ntoken = "test-token"\n',
     }[name]
     return (
         f"enabled = true\n[reminders]\nskip_weekends = false\n[quota]\nmonthly = 10000000\nalerts = []\n"

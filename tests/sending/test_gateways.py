@@ -66,6 +66,23 @@ def run(app: Cli, now: str) -> RunReport:
         store.close()
 
 
+def sent_then_died(app: Cli) -> None:
+    """One visit's reminder claimed and sent at 19:00, then the process died before recording it."""
+    load(app, 1)
+    cfg = config.load(app.folder / "smsremind.toml")
+    store = Store(cfg.database)
+    now = parse_now("2026-11-30 19:00", cfg.timezone)
+    from smsremind.rules.planner import PlanContext, reminders_for
+    from smsremind.sending.journal import as_sms, claim
+
+    [p] = reminders_for(store, PlanContext.build(store, cfg, now), [now.date()])
+    assert claim(store, cfg, p, now, None) == "claimed"
+    gateway = gateways.make(cfg)
+    gateway.send(as_sms(store, p.message_id), now)
+    gateway.close()
+    store.close()
+
+
 def per_message(fake: Any) -> Counter[str]:
     """How many times the server accepted a message to each number."""
     return Counter(m["to"].lstrip("+") for m in fake.accepted)
@@ -159,18 +176,7 @@ def test_bad_credentials_stop_the_run_with_one_line(gw) -> None:
 def test_killed_run_is_resolved_without_duplicates(gw) -> None:
     """A message left 'sending' by a killed run: resent with its key, or unknown (twilio)."""
     _name, fake, app = gw
-    load(app, 1)
-    cfg = config.load(app.folder / "smsremind.toml")
-    store = Store(cfg.database)
-    now = parse_now("2026-11-30 19:00", cfg.timezone)
-    from smsremind.rules.planner import PlanContext, reminders_for
-    from smsremind.sending.journal import as_sms, claim
-
-    [p] = reminders_for(store, PlanContext.build(store, cfg, now), [now.date()])
-    assert claim(store, cfg, p, now, None) == "claimed"
-    gateway = gateways.make(cfg)
-    gateway.send(as_sms(store, p.message_id), now)  # went out, then the process died
-    gateway.close()
+    sent_then_died(app)
     report = run(app, "2026-11-30 19:05")
     assert len(fake.accepted) == 1  # resent with its key (answered "already accepted"), or found (twilio)
     assert [m.status for m in report.messages] == ["sent"]

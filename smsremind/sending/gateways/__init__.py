@@ -21,6 +21,10 @@ def make(cfg: Config) -> Gateway:
         from smsremind.sending.gateways.smsbrana import SmsbranaGateway
 
         return SmsbranaGateway(cfg.gateway, keep_inbox=cfg.replies.enabled)
+    if provider == "serwersms":
+        from smsremind.sending.gateways.serwersms import SerwersmsGateway
+
+        return SerwersmsGateway(cfg.gateway)
     if provider == "twilio":
         from smsremind.sending.gateways.twilio import TwilioGateway
 
@@ -37,7 +41,8 @@ def check_can_receive(cfg: Config) -> None:
     An alphanumeric sender name ("Gabinet") is not a number: a phone cannot
     reply to it.  SMSbrána answers come to its system number, which it uses
     unless ``sender_id`` puts a name there; Twilio's Messaging Service picks
-    numbers from its pool.  The outbox (demo, tests) takes any sender.
+    numbers from its pool; SerwerSMS answers reach us for SMS ECO+ (no sender)
+    and its ``2waySMS`` sender.  The outbox (demo, tests) takes any sender.
     """
     g = cfg.gateway
     if g.provider == "outbox" or (g.provider == "twilio" and g.messaging_service_sid):
@@ -53,6 +58,8 @@ def check_can_receive(cfg: Config) -> None:
         f'[practices."{name}"] sender': p.sender for name, p in cfg.practices.items() if p.sender
     }
     for key, sender in names.items():
+        if g.provider == "serwersms" and sender in ("", "2waySMS"):
+            continue  # "" = SMS ECO+ (answers linked to the message); "2waySMS" = a number
         if not _is_number(sender):
             raise ConfigError(
                 f'{cfg.path}: [replies] enabled = true, but {key} = "{sender}" is a name patients '
