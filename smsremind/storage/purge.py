@@ -2,8 +2,9 @@
 
 Appointments that started before DATE go, with their events and message
 links; messages sent (or due) before DATE go too.  A message still linked to
-a newer appointment stays.  The quota ledger keeps its rows: it holds
-counts and money, not patients.
+a newer appointment stays.  Patients' answers received before DATE go too
+(and links of newer ones to purged appointments).  The quota ledger keeps
+its rows: it holds counts and money, not patients.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def purge(store: Store, cfg: Config, before: date) -> dict[str, int]:
         old = "SELECT id FROM appointments WHERE start < ?"
         conn.execute(f"DELETE FROM events WHERE appointment IN ({old})", (cutoff,))
         conn.execute(f"DELETE FROM message_appointments WHERE appointment IN ({old})", (cutoff,))
+        conn.execute(f"DELETE FROM reply_appointments WHERE appointment IN ({old})", (cutoff,))
+        conn.execute("DELETE FROM replies WHERE received_at < ?", (cutoff,))  # cascades to its links
         appointments = conn.execute("DELETE FROM appointments WHERE start < ?", (cutoff,)).rowcount
         messages = conn.execute(
             "DELETE FROM messages WHERE send_at < ? AND state <> 'sending' AND NOT EXISTS "

@@ -168,3 +168,29 @@ def test_a_practice_sender_name_is_refused_too(make_app) -> None:
 def test_the_outbox_takes_any_sender(make_app) -> None:
     app = make_app(ON + '[gateway]\nsender = "Gabinet"\n')
     app("run", now="2026-11-30 12:00")
+
+
+@pytest.mark.parametrize("name", ["smsbrana", "twilio", "serwersms"])
+def test_an_answer_long_after_the_reminder_belongs_to_no_visit(make_app, name: str) -> None:
+    from tests.fakes.fake_serwersms import FakeSerwersms
+    from tests.sending.test_serwersms import serwersms_config
+
+    fakes = {"smsbrana": FakeSmsbrana, "twilio": FakeTwilio, "serwersms": FakeSerwersms}
+    with fakes[name]() as fake:
+        section = {
+            "smsbrana": lambda: gateway_config("smsbrana", fake),
+            "twilio": lambda: gateway_config("twilio", fake).replace('"Gabinet"', f'"{OUR_NUMBER}"'),
+            "serwersms": lambda: serwersms_config(fake, sender="").replace("[quota]\nalerts = []\n", ""),
+        }[name]()
+        app = make_app(ON + section)
+        remind(app, "1,2026-12-01 10:00,601234567,A,P\n")
+        when = at("2026-12-09 09:00")  # 9 days on; window_days = 7
+        if name == "twilio":
+            fake.receive("+48601234567", "TAK", OUR_NUMBER, when)
+        elif name == "smsbrana":
+            fake.receive("48601234567", "TAK", when)
+        else:
+            fake.receive("+48601234567", "TAK", when, kind="ndi")
+        app("run", now="2026-12-09 09:05")
+        assert meanings(app, "2026-12-09 09:10") == [("+48601234567", "confirm", [])]
+        assert app.json("explain", "1", now="2026-12-09 09:10")["answer"] == "no answer"

@@ -174,3 +174,15 @@ def test_a_broken_inbox_line_is_skipped_and_said_on_stderr(make_app, caplog) -> 
     app("run", now="2026-11-30 10:35")
     assert "inbox.jsonl line 1:" in caplog.text and "inbox.jsonl line 2:" in caplog.text
     assert len(replies(app)) == 1
+
+
+def test_purge_forgets_old_answers(make_app) -> None:
+    app = make_app(ON)
+    remind_one(app)
+    answer(app, "+48601234567", "TAK", "2026-11-30T10:30:00+01:00")
+    app("run", now="2026-11-30 10:35")
+    app("purge", "--before", "2026-12-01", now="2026-12-05 10:00")
+    assert app.json("replies", now="2026-12-05 10:00") == []
+    (app.folder / "inbox.jsonl").unlink()  # else the next run would read it in again
+    app("run", now="2026-12-05 10:05")
+    assert exported(app) == []

@@ -87,6 +87,8 @@ class OutboxGateway(Gateway):
             if not line.strip():
                 continue
             item = _incoming(line, since)
+            if item is not None and item.received_at < since:
+                continue  # older than any message it could answer; stored back then
             if item is None:  # kept in the file: fix it and the next run takes it
                 log.warning('%s line %d: not {"from", "text", "received_at"}; skipped', self.inbox, number)
             else:
