@@ -1,8 +1,8 @@
 """Notices on booking, move and cancellation (SPEC §5): pure decisions + planning.
 
 Import records, per appointment, its current (status, start) and leaves the
-patient's last known state ("told") alone; a notice is due whenever the two
-differ.  Comparing only the latest state with what the patient was told
+patient's last known state ("told") alone; a notice is decided whenever the
+two differ (once per state, see below).  Comparing only the latest state with what the patient was told
 gives SPEC §5's "only the latest state counts" for free: two moves give one
 reschedule with the final time; booked-then-cancelled gives nothing.
 
@@ -10,9 +10,15 @@ reschedule with the final time; booked-then-cancelled gives nothing.
 confirmed yet; ``told_start`` then holds the start it was booked at, which
 is what the patient knows when confirmations are off.
 
-Once handled (sent, skipped, dropped or not wanted), ``told`` is set to the
-current state in the same transaction that records the message, so a notice
-is decided exactly once even with overlapping runs.
+``told`` changes only when a notice goes out (or an import says the patient
+knows: a baseline, ``--no-notify``), in the same transaction that claims the
+message, so a notice is decided exactly once even with overlapping runs.  A
+change decided without telling the patient - no notice wanted, or one that
+could not go out (skipped for its number, or the visit passed first) - leaves
+``told`` alone and records in ``settled_*`` the state and phone it was
+decided for.  So what the patient is told never depends on whether a run
+happened to come between two imports: every decision starts from what the
+patient really knows (issue 11).
 """
 
 from __future__ import annotations
@@ -33,7 +39,10 @@ from smsremind.rules.messages import (
 from smsremind.rules.planner import PlanContext, apply_phone_rules
 from smsremind.storage.store import Store
 
-UNTOLD = "told_status IS NOT status OR told_start IS NOT start"
+UNTOLD = (  # the exact terms of the partial index appointments_untold, so that it is used
+    "(told_status IS NOT status OR told_start IS NOT start) AND (settled_status IS NOT status "
+    "OR settled_start IS NOT start OR settled_phone IS NOT phone)"
+)
 
 
 def decide(
@@ -47,7 +56,9 @@ def decide(
         told_status = "scheduled"  # no confirmation owed: the patient knows the booking they made
     if told_status == "scheduled":
         if status == "cancelled":
-            return ("cancellation", told_start or start) if notify.cancellation else None
+            # Names the visit as it last stood: after an unannounced move the patient must not
+            # be told that a date nobody holds any more is cancelled (issue 11).
+            return ("cancellation", start) if notify.cancellation else None
         if start != told_start:
             return ("reschedule", start) if notify.reschedule else None
         return None

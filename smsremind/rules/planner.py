@@ -92,8 +92,11 @@ def _in_spans(column: str, spans: list[tuple[str, str]]) -> str:
     return " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in spans)
 
 
-def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Visit], dict[int, str]]:
-    """Scheduled visits on ``days`` and, per visit, the state of its reminder attempt."""
+Attempt = tuple[str, str]  # (state, recipient) of the reminder attempted for a visit's current start
+
+
+def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Visit], dict[int, Attempt]]:
+    """Scheduled visits on ``days`` and, per visit, its reminder attempt: state and recipient."""
     if not days:
         return [], {}
     spans = [day_bounds_store(a, b, ctx.tz) for a, b in _spans(sorted(set(days)))]
@@ -101,9 +104,9 @@ def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Vi
     visits = load_visits(store, ctx.tz, f"status = 'scheduled' AND ({_in_spans('start', spans)})", params)
     where = _in_spans("a.start", spans)
     attempted = {
-        row[0]: row[1]
+        row[0]: (row[1], row[2])
         for row in store.conn.execute(
-            f"SELECT a.id, m.state FROM appointments a "
+            f"SELECT a.id, m.state, m.recipient FROM appointments a "
             f"JOIN message_appointments ma ON ma.appointment = a.id AND ma.start = a.start "
             f"AND ma.kind = 'reminder' JOIN messages m ON m.id = ma.message "
             f"WHERE a.status = 'scheduled' AND ({where}) AND m.state IN "
@@ -128,9 +131,12 @@ def reminders_for(store: Store, ctx: PlanContext, send_days: list[date]) -> list
     return out
 
 
-def group_outcomes(members: list[Visit], attempted: dict[int, str], ctx: PlanContext) -> list[Planned]:
+def group_outcomes(members: list[Visit], attempted: dict[int, Attempt], ctx: PlanContext) -> list[Planned]:
     members = sorted(members, key=lambda v: (v.start, v.ext_id))
-    went_out = [v for v in members if attempted.get(v.id) in _WENT_OUT]
+    # Only a reminder that went out to this group's number covers (a phone corrected since
+    # then shares the group, but that number never got anything: issue 11).
+    covering = {(state, phone_of(members[0].phone, ctx.cfg).key) for state in _WENT_OUT}
+    went_out = [v for v in members if attempted.get(v.id) in covering]
     out: list[Planned] = []
     eligible: list[tuple[Visit, datetime]] = []
     for visit in members:
@@ -185,8 +191,12 @@ def _message(
 def apply_phone_rules(
     phone: Phone, status: str, reason: str | None, ctx: PlanContext
 ) -> tuple[str, str | None]:
-    """SPEC §3: an unusable or opted-out number turns a would-be message into a skip."""
-    if status in ("skipped", "expired"):
+    """SPEC §3: an unusable or opted-out number turns a would-be message into a skip.
+
+    It does so also once the message's day or visit has passed: a message that could
+    never go to this number stays ``skipped`` with that reason, not ``expired``.
+    """
+    if status == "skipped":
         return status, reason
     if phone.problem:
         return "skipped", phone.problem

@@ -9,7 +9,9 @@ The exactly-once contract lives here:
   message can be claimed once, whatever other process is running.
 * :func:`record` stores skipped/held/expired outcomes, replacing an older
   outcome for the same visits and reporting whether anything changed, so a
-  landline is reported once, not every five minutes.
+  landline is reported once, not every five minutes.  A skipped or expired
+  notice marks the appointment "settled" for its state and phone, not "told":
+  the patient learnt nothing, so a later change is decided from what they know.
 * :func:`finish` writes the gateway's answer.
 """
 
@@ -107,15 +109,23 @@ def _tell(conn: sqlite3.Connection, p: Planned) -> bool:
     return cur.rowcount == 1
 
 
+_SETTLE = (
+    "UPDATE appointments SET settled_status = status, settled_start = start, settled_phone = phone "
+    "WHERE id = ? AND told_status IS ? AND told_start IS ? AND status = ? AND start = ? AND phone = ?"
+)
+
+
+def _settle(conn: sqlite3.Connection, visit: Any) -> bool:
+    """Mark a change decided without telling the patient (``told`` stays what they know);
+    False if the appointment changed meanwhile."""
+    return conn.execute(_SETTLE, (visit.id, *snapshot(visit), visit.phone)).rowcount == 1
+
+
 def close_quietly(store: Store, visits: list[Any]) -> None:
-    """Changes that owe no notice: mark them told without a message."""
+    """Changes that owe no notice: settled without a message."""
     with store.tx() as conn:
         for visit in visits:
-            conn.execute(
-                "UPDATE appointments SET told_status = status, told_start = start WHERE id = ? "
-                "AND told_status IS ? AND told_start IS ? AND status = ? AND start = ?",
-                (visit.id, *snapshot(visit)),
-            )
+            _settle(conn, visit)
 
 
 def _recorded(conn: sqlite3.Connection, p: Planned, old: list[tuple[Any, ...]]) -> int | None:
@@ -134,12 +144,12 @@ def record(store: Store, p: Planned, now: datetime, run: int | None) -> bool:
     """Store a skipped/held/expired outcome; True if it is new (not already recorded)."""
     try:
         with store.tx() as conn:
+            if p.kind != "reminder" and p.status != "held" and not _settle(conn, p.visits[0]):
+                return False
             old = _soft_rows(conn, p)
             same = _recorded(conn, p, old)
             if same is not None:
                 p.message_id = same
-                return False
-            if p.kind != "reminder" and p.status != "held" and not _tell(conn, p):
                 return False
             conn.executemany("DELETE FROM messages WHERE id = ?", [(row[0],) for row in old])
             _insert(conn, p, p.status, now, run)

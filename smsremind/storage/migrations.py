@@ -252,4 +252,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE optouts ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
         """,
     ),
+    (
+        "008_notice_settled",
+        """
+        -- "told" is what the patient really knows: only a notice that went out changes it.
+        -- A change decided without telling the patient (no notice wanted, or one that could
+        -- not go out: the visit passed first, the number is unusable) records here the state
+        -- and phone it was decided for, so it is decided once, and afresh when either changes.
+        ALTER TABLE appointments ADD COLUMN settled_status TEXT;
+        ALTER TABLE appointments ADD COLUMN settled_start TEXT;
+        ALTER TABLE appointments ADD COLUMN settled_phone TEXT;
+        DROP INDEX appointments_untold;
+        CREATE INDEX appointments_untold ON appointments (changed_at)
+            WHERE (told_status IS NOT status OR told_start IS NOT start)
+            AND (settled_status IS NOT status OR settled_start IS NOT start OR settled_phone IS NOT phone);
+        """,
+    ),
 ]

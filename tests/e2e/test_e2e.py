@@ -104,3 +104,32 @@ def test_bad_input_never_shows_a_traceback(tmp_path: Path) -> None:
     assert "is not a date" in sh(tmp_path, "preview", "--date", "soon", code=2).stderr
     (tmp_path / "smsremind.db").write_bytes(b"this is not sqlite" * 100)
     assert "not a usable smsremind database" in sh(tmp_path, "status", code=1).stderr
+
+
+def test_coverage_and_number_skips_follow_the_number(tmp_path: Path) -> None:
+    """Issue 11: a reminder sent to a since-corrected number covers nothing; a reminder
+    skipped for its number stays skipped once its day is over."""
+    sh(tmp_path, "init")
+    enable(tmp_path)
+    head = "id,start,phone,patient,practice\n"
+    landline = "3,2026-11-10 12:00,22 628 45 12,C,P\n"
+    (tmp_path / "a.csv").write_text(head + "1,2026-11-10 10:00,+48601111111,A,P\n" + landline)
+    sh(tmp_path, "import", "a.csv", now="2026-11-02 10:00")
+    sh(tmp_path, "run", now="2026-11-09 10:00")
+    (tmp_path / "b.csv").write_text(
+        head + "1,2026-11-10 10:00,+48602222222,A,P\n2,2026-11-10 14:00,+48602222222,B,P\n" + landline
+    )
+    sh(tmp_path, "import", "b.csv", now="2026-11-09 11:00")
+    sh(tmp_path, "run", now="2026-11-09 14:00")
+    assert [(m["to"], m["appointments"]) for m in outbox(tmp_path)] == [
+        ("+48601111111", ["1"]),
+        ("+48602222222", ["2"]),
+    ]
+    shown = json.loads(
+        sh(tmp_path, "preview", "--date", "2026-11-09", "--json", now="2026-11-11 08:00").stdout
+    )
+    assert [(m["appointments"], m["status"], m["reason"]) for m in shown] == [
+        (["1"], "sent", None),
+        (["3"], "skipped", "landline"),
+        (["2"], "sent", None),
+    ]

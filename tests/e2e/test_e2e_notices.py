@@ -83,3 +83,52 @@ def test_notices_end_to_end(tmp_path: Path) -> None:
         "confirmation",
         "cancellation",
     ]
+
+
+def test_notices_name_the_visit_as_it_now_stands_whenever_cron_ran(tmp_path: Path) -> None:
+    """Issue 11: a cancel after an unannounced move names the new date; a confirmation dropped
+    by an evening run is owed again after a move, as if that run had never happened."""
+
+    def told(folder: Path, now: str) -> list[tuple]:
+        return [m for m in run(folder, now) if m[0] != "reminder"]
+
+    outboxes = []
+    for evening_run in (True, False):
+        folder = tmp_path / f"evening-run-{evening_run}"
+        folder.mkdir()
+        sh(folder, "init")
+        enable(folder)
+        toml = folder / "smsremind.toml"
+        toml.write_text(
+            toml.read_text()
+            .replace("confirmation = false", "confirmation = true")
+            .replace("cancellation = false", "cancellation = true")
+        )
+        rows = {
+            "1": "1,2026-11-05 14:00,601234501,Anna,Gabinet,",
+            "9": "9,2026-12-20 10:00,601234509,Zoe,Gabinet,",
+        }
+        sh(folder, "import", export(folder, rows), now="2026-11-02 10:00")  # baseline
+        rows["1"] = "1,2026-11-12 14:00,601234501,Anna,Gabinet,"
+        sh(folder, "import", export(folder, rows), now="2026-11-02 21:00")
+        rows["1"] += "cancelled"
+        sh(folder, "import", export(folder, rows), now="2026-11-02 22:00")
+        assert told(folder, "2026-11-03 09:00") == [("cancellation", ["1"], "sent", None)]
+        rows["2"] = "2,2026-11-10 08:30,601234502,Ben,Gabinet,"
+        sh(folder, "import", export(folder, rows), now="2026-11-09 21:00")
+        if evening_run:  # the window opens after the visit: the confirmation is dropped
+            assert told(folder, "2026-11-09 21:05") == [
+                ("confirmation", ["2"], "expired", "appointment-passed")
+            ]
+        rows["2"] = "2,2026-11-10 14:00,601234502,Ben,Gabinet,"
+        sh(folder, "import", export(folder, rows), now="2026-11-10 07:30")
+        assert told(folder, "2026-11-10 09:00") == [("confirmation", ["2"], "sent", None)]
+        outboxes.append([m["text"] for m in outbox(folder)])
+    assert (
+        outboxes[0]
+        == outboxes[1]
+        == [
+            "Gabinet: odwołano wizytę (czwartek, 12.11.2026, godz. 14:00).",
+            "Gabinet potwierdza wizytę: wtorek, 10.11.2026, godz. 14:00.",
+        ]
+    )

@@ -24,7 +24,7 @@ A, B = "2026-12-01T09:00:00Z", "2026-12-02T09:00:00Z"
         ((None, A), ("cancelled", A), Notify(cancellation=True), ("cancellation", A)),
         (("scheduled", A), ("scheduled", B), ALL, ("reschedule", B)),
         (("scheduled", A), ("scheduled", A), ALL, None),  # moved away and back: nothing
-        (("scheduled", A), ("cancelled", B), ALL, ("cancellation", A)),  # names the time they knew
+        (("scheduled", A), ("cancelled", B), ALL, ("cancellation", B)),  # the visit as it last stood
         (("scheduled", A), ("cancelled", A), Notify(reschedule=True), None),
         (("cancelled", A), ("scheduled", A), ALL, ("confirmation", A)),  # re-booked after being told
         (("cancelled", A), ("scheduled", B), Notify(reschedule=True), ("reschedule", B)),
