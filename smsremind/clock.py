@@ -88,6 +88,8 @@ def day_start(day: date, tz: tzinfo) -> datetime:
 
 def day_bounds_store(first: date, last: date, tz: tzinfo) -> tuple[str, str]:
     """Stored-text bounds [start of ``first``, start of the day after ``last``)."""
+    if last >= date.max:  # a visit on 9999-12-31 (stored before years were checked): no day after
+        return to_store(day_start(first, tz)), "9999-99"  # above every stored time
     return to_store(day_start(first, tz)), to_store(day_start(last + timedelta(days=1), tz))
 
 
@@ -114,6 +116,9 @@ def fmt_local(moment: datetime) -> str:
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInputError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if not 1900 <= day.year <= 2199:  # the years an import accepts; the far ends overflow day arithmetic
+        raise InvalidInputError(f"{text!r}: year {day.year} is out of range (1900-2199)")
+    return day

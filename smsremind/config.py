@@ -157,6 +157,7 @@ class Payments:
 @dataclass(frozen=True)
 class Import:
     columns: dict[str, str] = field(default_factory=dict, metadata=_key(checks.columns))
+    max_cancel_share: float = _opt(0.2, checks.number(0, 1))
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,8 @@ class _Loader:
         if value == "" and f.metadata.get("env") and os.environ.get(f.metadata["env"]):
             return os.environ[f.metadata["env"]]
         if f.metadata.get("path"):
+            if "\x00" in value:
+                raise self.fail(f"{label} = {_show(_no_nul(value))}", _NUL_IN_PATH)
             return self.resolve(value, f.metadata["path"], db_dir)
         return value
 
@@ -256,6 +259,13 @@ class _Loader:
         if not isinstance(data, dict):
             raise self.fail("practices", 'must be tables like [practices."Gabinet Uśmiech"]')
         return {name: self.section(Practice, d, f"practices.{name}", db_dir) for name, d in data.items()}
+
+
+_NUL_IN_PATH = "a path cannot contain a NUL character"
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def _show(raw: Any) -> str:
@@ -274,13 +284,16 @@ def locate(explicit: str | os.PathLike[str] | None) -> Path:
 
 def parse(text: str, path: Path) -> Config:
     try:
-        data = tomllib.loads(text)
+        # Windows Notepad starts a UTF-8 file with a BOM; TOML does not allow one, we do.
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     loader = _Loader(path)
     database = data.get("database", "smsremind.db")
     if not isinstance(database, str):
         raise loader.fail(f"database = {_show(database)}", "must be a string in quotes")
+    if "\x00" in database:
+        raise loader.fail(f"database = {_show(_no_nul(database))}", _NUL_IN_PATH)
     db_path = Path(database).expanduser()
     db_dir = (db_path if db_path.is_absolute() else (path.parent / db_path)).resolve().parent
     return replace(loader.section(Config, data, "", db_dir), path=path)
@@ -288,6 +301,8 @@ def parse(text: str, path: Path) -> Config:
 
 def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     path = locate(explicit)
+    if "\x00" in str(path):
+        raise ConfigError(f"{_no_nul(str(path))}: {_NUL_IN_PATH}")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

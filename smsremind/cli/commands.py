@@ -70,11 +70,17 @@ def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("source")  # not click.Path: it stats the name, and a NUL in it would crash there
 @click.option("--practice", help="Practice of rows that have no practice column/value.")
 @click.option("--full", is_flag=True, help="The file is the whole future calendar: cancel what is missing.")
 @click.option("--no-notify", is_flag=True, help="Record changes without sending notices for them.")
 @click.option("--strict", is_flag=True, help="Reject the whole file if any row is bad.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="--full may cancel more than [import] max_cancel_share; allow a new practice named "
+    "like a garbled existing one.",
+)
 @click.option("--map", "maps", multiple=True, metavar="OURS=THEIRS", help="Column name mapping.")
 @click.option("--table", help="SOURCE is an SQLite database: read this table.")
 @click.option("--query", help="SOURCE is an SQLite database: read this SELECT.")
@@ -82,11 +88,12 @@ def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:
 @pass_app
 def import_(
     app: App,
-    source: Path,
+    source: str,
     practice: str | None,
     full: bool,
     no_notify: bool,
     strict: bool,
+    force: bool,
     maps: tuple[str, ...],
     table: str | None,
     query: str | None,
@@ -104,20 +111,28 @@ def import_(
         raise InvalidInputError("give either --table or --query, not both")
     mapping = _mapping(app, maps)
     spec = importer.Spec(
-        source, mapping, app.cfg.timezone.key, practice or app.cfg.practice or None, table, query
+        Path(source), mapping, app.cfg.timezone.key, practice or app.cfg.practice or None, table, query
     )
     prepared = importer.prepare(spec)
+    limits = sync.Limits(app.cfg.import_.max_cancel_share, force)
     report = sync.import_rows(
-        app.store, prepared, app.now, full=full, quiet=no_notify, strict=strict, practice=practice
+        app.store,
+        prepared,
+        app.now,
+        full=full,
+        quiet=no_notify,
+        strict=strict,
+        practice=practice,
+        limits=limits,
     )
     if as_json:
         print_json(report.as_json())
     else:
-        _print_import(report, prepared.source.label)
+        _print_import(report, prepared.source.label, full)
     exit_with(ExitCode.PARTIAL if report.rejected else ExitCode.OK)
 
 
-def _print_import(report: sync.ImportReport, label: str) -> None:
+def _print_import(report: sync.ImportReport, label: str, full: bool) -> None:
     for item in report.rejects[:_MAX_REJECT_LINES]:
         err.print(f"{report.source}: {label} {item.line}: {item.reason}", highlight=False, markup=False)
     if report.rejected > _MAX_REJECT_LINES:
@@ -142,6 +157,13 @@ def _print_import(report: sync.ImportReport, label: str) -> None:
     if report.rejected:
         parts.append(f"{report.rejected} rejected")
     out.print(f"Imported {report.source}: " + ", ".join(parts), highlight=False, markup=False)
+    if full and report.structural:
+        err.print(
+            f"{report.source}: --full cancelled nothing: the file is damaged at {label} "
+            f"{report.first_structural} ({report.structural} rows do not fit its columns)",
+            highlight=False,
+            markup=False,
+        )
     if report.baseline:
         out.print(
             "Baseline import (no notices) for: " + ", ".join(report.baseline),

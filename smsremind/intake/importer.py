@@ -4,16 +4,19 @@ Reading is streaming: records are read and validated in chunks
 (:meth:`Prepared.batches`) and handed to sync, so memory stays flat however
 large the file.  The validation itself lives in :mod:`smsremind.intake.rowcheck`.
 
-Encoding: a UTF-8 BOM means UTF-8; otherwise UTF-8 if the first 64 KiB
-decode as such, else cp1250 (the Windows code page of Polish and Czech
-exports); a UTF-8 guess that fails later restarts the import as cp1250
-(see :func:`detect_encoding`).  The delimiter is whichever of
-``,`` and ``;`` occurs more often in the header line.
+Encoding: decided from the whole file before reading (:mod:`.encoding`).
+The delimiter is whichever of ``,`` and ``;`` occurs more often in the
+header line.
+
+A damaged file is read on: a CSV error (an unclosed quote at the end, text
+after a closing quote, a cell over the csv module's field limit) becomes a
+:class:`Broken` record, which is one rejected row; it, a record with the
+wrong number of fields, and a quoted field that swallowed whole rows are
+*structural* rejects, after which ``--full`` cancels nothing.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import sqlite3
@@ -28,19 +31,33 @@ from zoneinfo import ZoneInfo
 
 from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
-from smsremind.intake.rowcheck import EXT_ID, PRACTICE, Convert, ConvertMany, Row, RowError, converters
+from smsremind.intake import encoding
+from smsremind.intake.rowcheck import (
+    EXT_ID,
+    PRACTICE,
+    Convert,
+    ConvertMany,
+    KeyOf,
+    Row,
+    RowError,
+    StructuralError,
+    converters,
+    header_fields,
+    key_of,
+)
 
 REQUIRED = ("id", "start", "phone")
 _MAX_REJECTS_KEPT = 1000
 _KEY = itemgetter(PRACTICE, EXT_ID)
 _PRACTICE = itemgetter(PRACTICE)
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+HeldKey = tuple[str | None, str]  # (practice, or None when unknown; id) of a rejected row
 
 
 @dataclass(frozen=True)
 class Reject:
     line: int
     reason: str
+    structural: bool = False  # the file's shape is broken here (see the module docstring)
 
 
 @dataclass
@@ -56,6 +73,8 @@ class ImportReport:
     unchanged: int = 0
     removed: int = 0  # cancelled by --full because missing from the file
     rejected: int = 0
+    structural: int = 0  # rejects that break the file's shape: --full then cancels nothing
+    first_structural: int = 0  # its line
     rejects: list[Reject] = field(default_factory=list)
     baseline: list[str] = field(default_factory=list)
     practices: list[str] = field(default_factory=list)
@@ -63,6 +82,9 @@ class ImportReport:
 
     def reject(self, item: Reject) -> None:
         self.rejected += 1
+        if item.structural:
+            self.structural += 1
+            self.first_structural = min(self.first_structural or item.line, item.line)
         if len(self.rejects) < _MAX_REJECTS_KEPT:
             self.rejects.append(item)
 
@@ -101,6 +123,7 @@ class Batch:
     rejects: list[Reject] = field(default_factory=list)
     suspects: list[Row] = field(default_factory=list)
     practices: set[str] = field(default_factory=set)
+    held: list[HeldKey] = field(default_factory=list)  # keys of rejected rows: --full keeps them
 
 
 @dataclass
@@ -113,41 +136,31 @@ class Source:
     line: Callable[[], int]
     label: str = "line"  # "line" in a CSV file, "row" in a table
     close: Callable[[], None] = field(default=lambda: None)
+    delimiter: str | None = None  # a CSV file's: a quoted field holding whole rows is a broken file
+    damaged: bool = False  # some bytes did not decode (kept as surrogates): check each record
+
+
+class Broken(list):  # type: ignore[type-arg]
+    """Stands for a record the CSV reader could not parse, in place in its chunk.
+
+    An empty list, so the validators see a blank record; ``end`` is the line
+    the reader got to, which keeps the line numbers of the records after it right.
+    """
+
+    def __init__(self, reason: str, end: int):
+        super().__init__()
+        self.reason, self.end = reason, end
 
 
 # --- sources
 
 
-class NotUtf8(Exception):
-    """A file that looked like UTF-8 at the start turned out not to be; read it as cp1250."""
-
-
-def detect_encoding(path: Path) -> str:
-    """BOM -> UTF-8; else UTF-8 if the first 64 KiB decode as such, else cp1250.
-
-    Guessing from the start saves decoding the whole file twice; a file that
-    breaks UTF-8 later raises NotUtf8 while being read, and the import starts
-    over as cp1250 (everything is one transaction, so nothing half-done stays).
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(_SQLITE_MAGIC):
-        raise ImportFileError(f"{path}: is an SQLite database; use --table NAME or --query SQL")
-    if b"\x00" in head[:4096]:
-        raise ImportFileError(f"{path}: not a CSV file (binary content)")
+def open_csv(path: Path, forced: str | None = None) -> Source:
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1250"
-    return "utf-8"
-
-
-def open_csv(path: Path, encoding: str | None = None) -> Source:
-    try:
-        encoding = encoding or detect_encoding(path)
-        fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Source.close
+        decided = encoding.decide(path) if forced is None else encoding.Decision(forced, damaged=True)
+        fh = open(  # noqa: SIM115 - closed by Source.close
+            path, encoding=decided.encoding, errors="surrogateescape", newline=""
+        )
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
     first = fh.readline()
@@ -156,16 +169,32 @@ def open_csv(path: Path, encoding: str | None = None) -> Source:
         raise ImportFileError(f"{path}: empty file, expected a header line such as id,start,phone")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     fh.seek(0)
-    reader = csv.reader(fh, delimiter=delimiter)
-    header = next(reader)
-    return Source(str(path), header, reader, lambda: reader.line_num, close=fh.close)
+    # strict: an unclosed quote at the end of the file, or text after a closing quote, is an error
+    # (a Broken record) instead of silently gluing the following lines into one field.
+    reader = csv.reader(fh, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        fh.close()
+        raise ImportFileError(f"{path}: line 1: the header is not valid CSV ({exc})") from None
+    return Source(
+        str(path),
+        header,
+        reader,
+        lambda: reader.line_num,
+        close=fh.close,
+        delimiter=delimiter,
+        damaged=decided.damaged,
+    )
 
 
 def open_sqlite(path: Path, table: str | None, query: str | None) -> Source:
     if not path.exists():
         raise ImportFileError(f"{path}: no such file")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # as_uri() percent-encodes the path: a '#' or '?' in a file name must not end it
+        # (file:cal#x.db would open "cal", read-write).
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         sql = query or f'SELECT * FROM "{(table or "").replace(chr(34), chr(34) * 2)}"'
         cursor = conn.execute(sql)
     except sqlite3.Error as exc:
@@ -217,6 +246,8 @@ class Spec:
     encoding: str | None = None  # None: detect (CSV only)
 
     def open(self) -> Source:
+        if "\x00" in str(self.path):
+            raise ImportFileError(f"{str(self.path)!r}: a file name cannot contain a NUL character")
         if self.table or self.query:
             return open_sqlite(self.path, self.table, self.query)
         return open_csv(self.path, self.encoding)
@@ -235,6 +266,7 @@ class Prepared:
     present: frozenset[str]
     convert: Convert
     convert_many: ConvertMany
+    key_of: KeyOf
 
     @property
     def name(self) -> str:
@@ -244,7 +276,8 @@ class Prepared:
         """Validate the records in chunks of ``size``; blank records are skipped.
 
         A chunk goes through ``convert_many``, and through ``convert`` record
-        by record when that gives up or a key in it was seen before.  With
+        by record when that gives up, a key in it was seen before, or the
+        chunk holds anything odd (a Broken record, an undecodable byte).  With
         ``dedupe`` false, keys are not checked here: the caller proves them
         unique itself (sync does, by building the unique index over a bulk load).
         """
@@ -253,35 +286,65 @@ class Prepared:
         try:
             with gc_paused():
                 first = line()
-                while chunk := list(islice(records, size)):
+                while chunk := self._take(records, size):
                     last = line()
                     # Each record on one line (the rule), or count the breaks in quoted fields.
                     lines = (
                         range(first + 1, last + 1) if last - first == len(chunk) else line_ends(first, chunk)
                     )
-                    rows = self.convert_many(lines, chunk)
+                    odd = self._odd(chunk, lines)
+                    rows = None if odd else self.convert_many(lines, chunk)
                     batch = None if rows is None else _fresh(rows, seen)
-                    yield batch or self._one_by_one(chunk, lines, seen)
+                    yield batch or self._one_by_one(chunk, lines, first, seen)
                     first = last
-        except csv.Error as exc:
-            raise ImportFileError(f"{self.source.name}: line {line()}: not valid CSV ({exc})") from None
-        except UnicodeDecodeError:
-            if self.spec.encoding or self.spec.table or self.spec.query:
-                raise ImportFileError(f"{self.source.name}: line {line()}: not readable as text") from None
-            raise NotUtf8 from None
         except sqlite3.Error as exc:
             raise ImportFileError(f"{self.source.name}: reading failed: {exc}") from None
         finally:
             self.source.close()
 
-    def _one_by_one(self, chunk: list[list[Any]], lines: Sequence[int], seen: set[int] | None) -> Batch:
-        convert, batch = self.convert, Batch()
-        for at, record in zip(lines, chunk, strict=True):
+    def _take(self, records: Iterator[list[Any]], size: int) -> list[list[Any]]:
+        """The next ``size`` records; a CSV error costs one Broken record, not the file."""
+        chunk: list[list[Any]] = []
+        while True:
             try:
+                chunk.extend(islice(records, size - len(chunk)))  # keeps what it got before an error
+                return chunk
+            except csv.Error as exc:
+                chunk.append(Broken(f"not valid CSV ({exc})", self.source.line()))
+                if len(chunk) >= size:
+                    return chunk
+
+    def _odd(self, chunk: list[list[Any]], lines: Sequence[int]) -> bool:
+        """Whether the chunk needs the record-by-record path (marking swallowed rows on the way)."""
+        odd = False
+        if self.source.delimiter and not isinstance(lines, range):  # records spanning lines
+            odd = _mark_swallowed(chunk, lines, self.source.delimiter, len(self.source.header))
+        if self.source.damaged:
+            odd = odd or bool(encoding.ESCAPED.search("".join(map("".join, chunk))))
+        return odd or any(type(r) is Broken for r in chunk)
+
+    def _one_by_one(
+        self, chunk: list[list[Any]], lines: Sequence[int], first: int, seen: set[int] | None
+    ) -> Batch:
+        convert, batch = self.convert, Batch()
+        damaged = self.source.damaged
+        for at, record in zip(lines, chunk, strict=True):
+            begin, first = first + 1, at
+            if type(record) is Broken:
+                batch.rejects.append(Reject(begin, _span(record.reason, begin, at), structural=True))
+                continue
+            try:
+                why = encoding.undecodable("".join(record)) if damaged else None
+                if why:
+                    raise RowError(why)
                 row = convert(at, record)
             except RowError as exc:
                 if any(str(v).strip() for v in record):
-                    batch.rejects.append(Reject(at, str(exc)))
+                    structural = isinstance(exc, StructuralError)
+                    where = begin if structural else at
+                    batch.rejects.append(Reject(where, str(exc), structural=structural))
+                    if key := self.key_of(record):
+                        batch.held.append(key)
                 continue
             if seen is not None:
                 h = hash((row[PRACTICE], row[EXT_ID]))
@@ -292,6 +355,31 @@ class Prepared:
             batch.rows.append(row)
             batch.practices.add(row[PRACTICE])
         return batch
+
+
+def _span(reason: str, begin: int, end: int) -> str:
+    return reason if begin == end else f"{reason}; lines {begin}-{end} read as one record"
+
+
+def _mark_swallowed(chunk: list[list[Any]], lines: Sequence[int], delimiter: str, width: int) -> bool:
+    """Replace each record whose quoted field holds whole rows by a Broken one; True if any.
+
+    A quote that opens a field and is closed only much later makes the
+    reader glue the rows in between into that field.  A line break inside a
+    field is legitimate (an address); a line in it with as many delimiters
+    as a row has is not.
+    """
+    found = False
+    for i, record in enumerate(chunk):
+        if type(record) is Broken or not any("\n" in v or "\r" in v for v in record):
+            continue
+        for value in record:
+            if any(part.count(delimiter) >= width - 1 for part in value.splitlines()[1:]):
+                reason = "a quoted field holds whole rows (a quote opened and not closed?)"
+                chunk[i] = Broken(reason, lines[i])
+                found = True
+                break
+    return found
 
 
 def _fresh(rows: list[Row], seen: set[int] | None) -> Batch | None:
@@ -313,6 +401,10 @@ def line_ends(first: int, chunk: Sequence[list[Any]]) -> list[int]:
     """
     ends, at = [], first
     for record in chunk:
+        if type(record) is Broken:
+            at = record.end
+            ends.append(at)
+            continue
         text = ",".join(map(str, record))
         at += 1 + text.count("\n") + text.count("\r") - text.count("\r\n")
         ends.append(at)
@@ -348,5 +440,6 @@ def prepare(spec: Spec) -> Prepared:
     except ImportFileError:
         source.close()
         raise
-    one, many = converters(positions, ZoneInfo(spec.zone), spec.practice)
-    return Prepared(spec, source, frozenset(positions), one, many)
+    fields = header_fields(source.header) if source.delimiter else None
+    one, many = converters(positions, ZoneInfo(spec.zone), spec.practice, fields)
+    return Prepared(spec, source, frozenset(positions), one, many, key_of(positions, spec.practice))

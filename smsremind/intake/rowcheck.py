@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, Final
 
 from smsremind.clock import NonexistentTimeError, aware, parse_wall
+from smsremind.intake.encoding import ESCAPED
 
 STATUSES = {"": "scheduled", "scheduled": "scheduled", "cancelled": "cancelled", "canceled": "cancelled"}
 LANGUAGES = {"pl": "pl", "cs": "cs", "cz": "cs", "en": "en"}
@@ -44,6 +45,19 @@ EXT_ID: Final = 2
 
 class RowError(ValueError):
     """Why a record was rejected (the caller adds the line number)."""
+
+
+class StructuralError(RowError):
+    """The record does not fit the file's shape (field count): the file itself is damaged.
+
+    Its row is rejected like any other, and a ``--full`` import of the file
+    then cancels nothing: what is missing may only be unreadable.
+    """
+
+
+# Years a visit or a booking can plausibly have; outside them a date is a typo (and the
+# far ends overflow date arithmetic: 0001-01-01 00:30 in Warsaw is before datetime.min UTC).
+YEARS: Final = (1900, 2199)
 
 
 class WallParser:
@@ -90,10 +104,12 @@ class WallParser:
                 wall = datetime.fromisoformat(stripped)
             except ValueError:
                 wall = parse_wall(stripped)
+            if not YEARS[0] <= wall.year <= YEARS[1]:
+                raise ValueError(f"{stripped!r}: year {wall.year} is out of range ({YEARS[0]}-{YEARS[1]})")
             if wall.tzinfo is not None:  # an explicit offset: an instant, not a wall time
                 return wall.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
             return (wall - self._offset(wall)).isoformat(timespec="seconds") + "Z"
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise RowError(f"{what} {exc}") from None
 
     def _offset(self, wall: datetime) -> timedelta:
@@ -117,21 +133,67 @@ class WallParser:
 
 Convert = Callable[[int, list[Any]], Row]
 ConvertMany = Callable[[Sequence[int], Sequence[list[Any]]], list[Row] | None]
+# (fewest, most) fields a record may have: a header "id,start,phone," (a trailing delimiter)
+# allows 3 or 4; more than the header is fine only when the extra fields are blank.
+Fields = tuple[int, int]
+KeyOf = Callable[[list[Any]], tuple[str | None, str] | None]
 
 
-def converters(positions: dict[str, int], tz: tzinfo, practice: str | None) -> tuple[Convert, ConvertMany]:
-    """The record validators (``one``, ``many``) for fixed column positions."""
+def header_fields(header: Sequence[str]) -> Fields:
+    named = [i for i, name in enumerate(header) if name.strip()]
+    return (named[-1] + 1 if named else 0), len(header)
+
+
+def converters(
+    positions: dict[str, int], tz: tzinfo, practice: str | None, fields: Fields | None = None
+) -> tuple[Convert, ConvertMany]:
+    """The record validators (``one``, ``many``) for fixed column positions.
+
+    With ``fields`` (a CSV file), a record with another number of fields is a
+    StructuralError; without, only a record too short for a column used is rejected.
+    """
     parse = WallParser(tz)
-    return _one(positions, parse, practice), _many(positions, parse, practice)
+    return _one(positions, parse, practice, fields), _many(positions, parse, practice, fields)
 
 
-def _one(positions: dict[str, int], parse: WallParser, practice: str | None) -> Convert:
+def _extra_filled(records: Iterable[list[Any]], most: int) -> bool:
+    return any(map(str.strip, chain.from_iterable(r[most:] for r in records if len(r) > most)))
+
+
+def _check_fields(r: list[Any], fields: Fields) -> None:
+    n = len(r)
+    if n < fields[0] or (n > fields[1] and _extra_filled((r,), fields[1])):
+        raise StructuralError(f"has {n} fields, the header has {fields[1]} (a stray quote or delimiter?)")
+
+
+def key_of(positions: dict[str, int], practice: str | None) -> KeyOf:
+    """(practice or None if unknown, id) of a rejected record whose id could be read.
+
+    ``--full`` never cancels such a visit: its row is there, only faulty.
+    """
+    i_id, i_practice = positions["id"], positions.get("practice")
+
+    def key(r: list[Any]) -> tuple[str | None, str] | None:
+        ext_id = r[i_id].strip() if len(r) > i_id else ""
+        if not ext_id or ESCAPED.search(ext_id):
+            return None
+        where = r[i_practice].strip() if i_practice is not None and len(r) > i_practice else ""
+        return (where or practice or None) if not ESCAPED.search(where) else None, ext_id
+
+    return key
+
+
+def _one(
+    positions: dict[str, int], parse: WallParser, practice: str | None, fields: Fields | None
+) -> Convert:
     known = parse.known
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
     i_status, i_language, i_booked = (positions.get(c) for c in ("status", "language", "booked_at"))
 
     def convert(line: int, r: list[Any]) -> Row:
+        if fields is not None:
+            _check_fields(r, fields)
         try:
             ext_id = r[i_id].strip()
             phone = r[i_phone].strip()
@@ -166,9 +228,11 @@ def _one(positions: dict[str, int], parse: WallParser, practice: str | None) -> 
     return convert
 
 
-def _many(positions: dict[str, int], parse: WallParser, practice: str | None) -> ConvertMany:
+def _many(
+    positions: dict[str, int], parse: WallParser, practice: str | None, fields: Fields | None
+) -> ConvertMany:
     strip = str.strip
-    widest = max(positions.values())
+    fewest, most = fields or (max(positions.values()) + 1, -1)
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
     i_status, i_language, i_booked = (positions.get(c) for c in ("status", "language", "booked_at"))
@@ -178,7 +242,8 @@ def _many(positions: dict[str, int], parse: WallParser, practice: str | None) ->
 
     def convert_many(lines: Sequence[int], records: Sequence[list[Any]]) -> list[Row] | None:
         """Rows for ``records`` (ending on ``lines``), or None: use ``one``."""
-        if min(map(len, records)) <= widest:
+        lengths = set(map(len, records))
+        if min(lengths) < fewest or (most >= 0 and max(lengths) > most and _extra_filled(records, most)):
             return None
         cols = list(zip(*records, strict=False))  # extra trailing fields are ignored, as by ``one``
         ids, phones = list(map(strip, cols[i_id])), list(map(strip, cols[i_phone]))

@@ -19,21 +19,30 @@ unique index built at the end finds them; otherwise the reader's hash check
 (see :class:`smsremind.intake.importer.Batch`).
 
 ``--full`` then cancels the future appointments of the file's practices
-that the file no longer lists.  ``--no-notify`` marks every change as
-already told.
+that the file no longer lists -- but never one whose row is there and was
+rejected (its key is kept in ``held``), nothing at all when the file's shape
+is broken (a structural reject: what is missing may only be unreadable), and
+not more than ``max_cancel_share`` of a practice's future visits (when that
+is more than ``_FEW_CANCELS`` of them) without ``force``.  ``--no-notify``
+marks every change as already told.
+
+A practice new to the store whose name is a stored one garbled by a wrong
+encoding or stripped of diacritics is refused (``force`` allows it): taken
+as new, its visits would be reminded a second time.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from array import array
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
-from smsremind.intake.importer import Batch, ImportReport, NotUtf8, Prepared, Reject, gc_paused, prepare
+from smsremind.intake.encoding import garbled_twin
+from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
 from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.storage.store import Store
 
@@ -42,6 +51,16 @@ _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measu
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
+_FEW_CANCELS = 10  # a --full import may always cancel this many visits of a practice
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import refuses unless forced."""
+
+    max_cancel_share: float = 0.2  # --full: of a practice's future visits, in one import
+    force: bool = False  # beyond that share; a new practice named like a garbled stored one
+
 
 # Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
 # so that executemany can take the Row tuples as they come.
@@ -56,6 +75,8 @@ CREATE TEMP TABLE incoming (
     line INTEGER, practice TEXT, ext_id TEXT, start TEXT, patient TEXT, phone TEXT,
     doctor TEXT, status TEXT, language TEXT, booked_at TEXT
 )"""
+# Keys of rejected rows (practice NULL: unknown, any practice): --full never cancels them.
+_HELD = "CREATE TEMP TABLE held (practice TEXT, ext_id TEXT)"
 
 # Change conditions, written once for two shapes: stored row a joined with incoming i
 # ({o}="a.", {n}="i."), and the diff table that holds both (o_ columns = stored values).
@@ -107,14 +128,20 @@ def _duplicate(line: int, ext_id: str) -> Reject:
 
 
 class _Merge:
-    def __init__(self, store: Store, now: datetime, quiet: bool, present: frozenset[str]):
+    def __init__(self, store: Store, now: datetime, quiet: bool, present: frozenset[str], force: bool):
         self.conn = store.conn
         self.present = present
         self.now = to_store(now)
         self.quiet = quiet
+        self.force = force
         self.known = {r[0] for r in self.conn.execute("SELECT DISTINCT practice FROM appointments")}
+        self.checked: set[str] = set()  # practices of the file already compared with the known ones
+        # Rows with a higher id are this import's: not part of a practice's future before it.
+        self.last_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM appointments").fetchone()[0]
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
+        self.conn.execute("DROP TABLE IF EXISTS temp.held")
         self.conn.execute(_STAGE)
+        self.conn.execute(_HELD)
         self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
         self.insert = _INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
@@ -139,8 +166,13 @@ class _Merge:
         """Insert rows of practices new to the store, stage the others."""
         for item in batch.rejects:
             report.reject(item)
+        if batch.held:
+            self.conn.executemany("INSERT INTO held VALUES (?, ?)", batch.held)
         self.suspects += batch.suspects
         known = self.known
+        if not batch.practices <= self.checked:
+            self._refuse_garbled(batch.practices - known - self.checked, report)
+            self.checked |= batch.practices
         if not known or not batch.practices & known:
             self._write(batch.rows, [], report)
         elif batch.practices <= known:
@@ -151,6 +183,18 @@ class _Merge:
                 [r for r in batch.rows if r[PRACTICE] in known],
                 report,
             )
+
+    def _refuse_garbled(self, new: set[str], report: ImportReport) -> None:
+        if self.force or not self.known:
+            return
+        for name in sorted(new):
+            twin = garbled_twin(name, self.known)
+            if twin is not None:
+                raise ImportFileError(
+                    f"{report.source}: practice {name!r} is new but differs from the existing {twin!r} "
+                    "only by garbled letters, diacritics or case (a wrong encoding?); refusing to "
+                    "create it (nothing was changed; --force if it really is another practice)"
+                )
 
     def _write(self, fresh: list[Row], staged: list[Row], report: ImportReport) -> None:
         if fresh:
@@ -252,17 +296,21 @@ class _Merge:
         report.unchanged += staged - c.execute("SELECT count(*) FROM diff").fetchone()[0]
         c.execute("DROP TABLE temp.diff")
 
-    def remove_missing(self, practices: list[str], now: datetime, report: ImportReport) -> None:
+    def remove_missing(self, practices: list[str], now: datetime, share: float, report: ImportReport) -> None:
         """--full: cancel future, scheduled appointments of ``practices`` absent from the file."""
         c = self.conn
         c.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
+        c.execute("CREATE INDEX IF NOT EXISTS temp.held_key ON held (ext_id)")
         marks = ",".join("?" * len(practices))
         missing = (
             f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
             f"AND a.start > ? AND NOT EXISTS (SELECT 1 FROM incoming i "
-            f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id)"
+            f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id) AND NOT EXISTS (SELECT 1 FROM "
+            f"held h WHERE h.ext_id = a.ext_id AND (h.practice IS NULL OR h.practice = a.practice))"
         )
         args = (*practices, to_store(now))
+        if not self.force:
+            self._limit_cancels(missing, args, share, report)
         c.execute(
             f"INSERT INTO events (appointment, at, kind, old_start, detail) "
             f"SELECT a.id, ?, 'cancelled', a.start, 'missing from --full import' {missing}",
@@ -276,8 +324,29 @@ class _Merge:
         )
         report.removed = c.execute("SELECT changes()").fetchone()[0]
 
+    def _limit_cancels(self, missing: str, args: tuple[str, ...], share: float, report: ImportReport) -> None:
+        """Refuse to cancel more than ``share`` of a practice's future visits (and over a few)."""
+        counts = self.conn.execute(
+            f"SELECT a.practice, count(*) {missing} GROUP BY a.practice", args
+        ).fetchall()
+        for name, count in counts:
+            if count <= _FEW_CANCELS:
+                continue
+            future = self.conn.execute(
+                "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' "
+                "AND start > ? AND id <= ?",
+                (name, args[-1], self.last_id),
+            ).fetchone()[0]
+            if count > share * future:
+                raise ImportFileError(
+                    f"{report.source}: --full would cancel {count} of the {future} future visits of "
+                    f"{name!r} (more than max_cancel_share = {share:g}); refusing, nothing was changed "
+                    "(check the export; --force if they really are all cancelled)"
+                )
+
     def close(self) -> None:
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
+        self.conn.execute("DROP TABLE IF EXISTS temp.held")
 
 
 def import_rows(
@@ -289,29 +358,13 @@ def import_rows(
     quiet: bool = False,
     strict: bool = False,
     practice: str | None = None,
+    limits: Limits = Limits(),
 ) -> ImportReport:
     """Import validated rows in one transaction and report what changed.
 
     ``quiet`` is --no-notify; ``strict`` rolls everything back on any reject
     (``report.committed`` is then False).
     """
-    try:
-        return _import_once(store, prepared, now, full=full, quiet=quiet, strict=strict, practice=practice)
-    except NotUtf8:  # rolled back; start over reading the file as cp1250
-        again = prepare(replace(prepared.spec, encoding="cp1250"))
-        return _import_once(store, again, now, full=full, quiet=quiet, strict=strict, practice=practice)
-
-
-def _import_once(
-    store: Store,
-    prepared: Prepared,
-    now: datetime,
-    *,
-    full: bool,
-    quiet: bool,
-    strict: bool,
-    practice: str | None,
-) -> ImportReport:
     report = ImportReport(prepared.name)
     # An import can simply be run again after a power cut (it is idempotent), so its
     # one big commit need not wait for fsync; sending keeps synchronous=FULL.
@@ -319,7 +372,8 @@ def _import_once(
     store.conn.execute(f"PRAGMA cache_size = {_IMPORT_CACHE_KIB}")
     try:
         with store.tx(), gc_paused():
-            _import(store, prepared, now, report, full=full, quiet=quiet, practice=practice)
+            merge = _Merge(store, now, quiet, prepared.present, limits.force)
+            _import(merge, prepared, now, report, full=full, practice=practice, limits=limits)
             if strict and report.rejected:
                 raise _StrictRollback
     except _StrictRollback:
@@ -338,16 +392,15 @@ class _StrictRollback(Exception):
 
 
 def _import(
-    store: Store,
+    merge: _Merge,
     prepared: Prepared,
     now: datetime,
     report: ImportReport,
     *,
     full: bool,
-    quiet: bool,
     practice: str | None,
+    limits: Limits,
 ) -> None:
-    merge = _Merge(store, now, quiet, prepared.present)
     practices: set[str] = set()
     for batch in prepared.batches(_CHUNK, dedupe=merge.bulk_lines is None):
         practices |= batch.practices
@@ -358,27 +411,30 @@ def _import(
     merge.merge(report)
     report.practices = sorted(practices | ({practice} if practice else set()))
     report.baseline = sorted(practices - merge.known)
-    if full:
+    # A broken file (structural rejects) cancels nothing: its missing rows may only be unreadable.
+    if full and not report.structural:
         targets = [p for p in report.practices if p in merge.known]
-        _guard_full(store, targets, practices, report, now)
+        if not limits.force:
+            _guard_full(merge, targets, practices, report, now)
         if targets:
-            merge.remove_missing(targets, now, report)
+            merge.remove_missing(targets, now, limits.max_cancel_share, report)
     merge.close()
 
 
 def _guard_full(
-    store: Store, targets: list[str], seen: set[str], report: ImportReport, now: datetime
+    merge: _Merge, targets: list[str], seen: set[str], report: ImportReport, now: datetime
 ) -> None:
     """Refuse a --full import that would wipe a practice's whole future from an empty file."""
     for name in targets:
         if name in seen:
             continue
-        future = store.scalar(
+        future = merge.conn.execute(
             "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' AND start > ?",
             (name, to_store(now)),
-        )
+        ).fetchone()[0]
         if future:
             raise ImportFileError(
                 f"{report.source}: --full with no rows for practice {name!r} would cancel all "
-                f"{future} of its future appointments; refusing (nothing was changed)"
+                f"{future} of its future appointments; refusing (nothing was changed; "
+                "--force if that is right)"
             )

@@ -195,7 +195,7 @@ def candidate_visit_days(send_day: date, rules: Rules, cal: Calendar) -> list[da
     """
     lead = rules.lead_days
     days = []
-    for offset in range(1, lead + _SEARCH_DAYS + 2):
+    for offset in range(1, min(lead + _SEARCH_DAYS + 2, (date.max - send_day).days + 1)):  # 9999-12-31
         visit = send_day + timedelta(days=offset)
         if send_day in _possible_send_days(visit, rules, cal):
             days.append(visit)

@@ -316,13 +316,17 @@ def test_baseline_and_no_notify_mark_changes_as_told(store: Store, tmp_path: Pat
     ]
 
 
-def test_csv_errors_are_one_clear_line(tmp_path: Path) -> None:
+def test_a_cell_over_the_csv_field_limit_rejects_its_row_not_the_file(tmp_path: Path) -> None:
     good = "".join(f"{i},2026-11-24 10:00,601234567,A,P,\n" for i in range(300))
-    path = csv_file(tmp_path, HEADER + good + "301,2026-11-24 10:00,601234567," + "x" * 200_000 + ",P,\n")
+    huge = "301,2026-11-24 10:00,601234567," + "x" * 200_000 + ",P,\n"
+    path = csv_file(tmp_path, HEADER + good + huge + "302,2026-11-24 11:00,601234567,B,P,\n")
     store = Store(tmp_path / "db.sqlite", create=True)
-    with pytest.raises(ImportFileError, match=r"in.csv: line 302: not valid CSV \(field larger than"):
-        do_import(store, path)
-    assert [t for t in dump(store) if t[0] != "_migrations"] == []
+    report = do_import(store, path)
+    assert [(r.line, r.reason) for r in report.rejects] == [
+        (302, "not valid CSV (field larger than field limit (131072))")
+    ]
+    assert (report.new, report.structural) == (301, 1)
+    assert store.scalar("SELECT patient FROM appointments WHERE ext_id = '302'") == "B"
 
 
 def test_hash_collisions_are_not_mistaken_for_duplicates(

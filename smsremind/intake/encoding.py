@@ -1,0 +1,163 @@
+"""Which encoding a CSV file is in, decided from the whole file (SPEC §8).
+
+A practice export is UTF-8 (with or without BOM) or cp1250 (the Windows code
+page of Polish and Czech systems).  The decision is made once, from every
+byte, before any row is read: deciding from the first block and switching
+later turned "Gabinet Uśmiech" into "Gabinet UĹ›miech" in a UTF-8 file with
+one stray cp1250 byte near its end, which made a new practice and a second
+reminder for every patient.
+
+The scan costs one read of the file: blocks of plain ASCII are skipped with
+``bytes.isascii`` (C speed); only blocks with other bytes are decoded.
+
+* every byte decodes as UTF-8 -> UTF-8;
+* nothing decodes as a UTF-8 multi-byte letter -> cp1250;
+* UTF-8 letters and invalid bytes together: mostly UTF-8 -> UTF-8, and each
+  line holding an invalid byte is a rejected row; otherwise the file mixes
+  encodings and is refused whole (nothing is guessed).
+
+Either way the file is opened with ``errors="surrogateescape"``: a byte that
+does not decode becomes a lone surrogate, which the row check turns into a
+rejected row naming its line (``damaged`` says whether to look for them).
+
+:func:`garbled_twin` guards the other way in: a new practice name that is an
+existing one garbled by a wrong encoding or stripped of its diacritics.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from smsremind.errors import ImportFileError
+
+_BLOCK = 1 << 20
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Bytes cp1250 leaves undefined: they cannot be decoded in a cp1250 file either.
+_CP1250_HOLES = re.compile(rb"[\x81\x83\x88\x90\x98]")
+ESCAPED = re.compile("[\udc80-\udcff]")  # an undecodable byte, as surrogateescape keeps it
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+# A file is taken for damaged UTF-8 when its valid UTF-8 letters outnumber its bad bytes this many times.
+_UTF8_MAJORITY = 4
+
+
+@dataclass(frozen=True)
+class Decision:
+    encoding: str
+    damaged: bool  # some bytes do not decode: rows holding them are rejected
+
+
+@dataclass
+class _Tally:
+    letters: int = 0  # non-ASCII characters that decoded as UTF-8
+    bad: int = 0  # bytes that did not
+    first_bad_line: int = 0
+    lines: int = 0  # line breaks before the current block
+    holes: bool = False  # bytes undefined in cp1250
+
+    def add(self, block: bytes, text: str) -> None:
+        bad = ESCAPED.subn("", text)[1]
+        if bad and not self.bad:
+            at = ESCAPED.search(text)
+            assert at is not None
+            self.first_bad_line = self.lines + text.count("\n", 0, at.start()) + 1
+        self.bad += bad
+        self.letters += _NON_ASCII.subn("", text)[1] - bad
+        self.holes = self.holes or bool(_CP1250_HOLES.search(block))
+
+
+def decide(path: Path) -> Decision:
+    """The encoding of the CSV file at ``path`` (ImportFileError for a file that is no CSV)."""
+    with open(path, "rb") as fh:
+        head = fh.read(_BLOCK)
+        if head.startswith(_SQLITE_MAGIC):
+            raise ImportFileError(f"{path}: is an SQLite database; use --table NAME or --query SQL")
+        if b"\x00" in head[:4096]:
+            raise ImportFileError(f"{path}: not a CSV file (binary content)")
+        bom = head.startswith(codecs.BOM_UTF8)
+        if _all_utf8(fh, head):
+            return Decision("utf-8-sig" if bom else "utf-8", damaged=False)
+        fh.seek(0)
+        return _choose(path, _tally(fh), bom)
+
+
+def _all_utf8(fh: BinaryIO, block: bytes) -> bool:
+    """Whether ``block`` and the rest of ``fh`` decode as UTF-8 (the common case: one quick pass)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while block:
+            if not block.isascii():
+                decoder.decode(block)
+            block = fh.read(_BLOCK)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _tally(fh: BinaryIO) -> _Tally:
+    tally = _Tally()
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    while block := fh.read(_BLOCK):
+        tally.add(block, decoder.decode(block))
+        tally.lines += block.count(b"\n")
+    tally.add(b"", decoder.decode(b"", final=True))
+    return tally
+
+
+def _choose(path: Path, tally: _Tally, bom: bool) -> Decision:
+    utf8 = "utf-8-sig" if bom else "utf-8"
+    if not tally.bad:
+        return Decision(utf8, damaged=False)
+    if not tally.letters and not bom:
+        return Decision("cp1250", damaged=tally.holes)
+    if tally.letters >= _UTF8_MAJORITY * tally.bad or bom:
+        return Decision(utf8, damaged=True)
+    raise ImportFileError(
+        f"{path}: line {tally.first_bad_line}: mixes UTF-8 text with bytes that are not UTF-8 "
+        f"({tally.letters} UTF-8 letters, {tally.bad} other bytes); save the export in one encoding "
+        "(nothing was changed)"
+    )
+
+
+def undecodable(text: str) -> str | None:
+    """Why ``text`` (read with surrogateescape) is not text, or None when it is."""
+    at = ESCAPED.search(text)
+    if at is None:
+        return None
+    return f"byte 0x{ord(at.group()) - 0xDC00:02X} is not valid in this file's encoding"
+
+
+# --- garbled practice names
+
+_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss"})
+
+
+def _plain(name: str) -> str:
+    """``name`` without diacritics, case or repeated spaces: 'Gabinet Uśmiech' -> 'gabinet usmiech'."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LETTERS))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(letters.casefold().split())
+
+
+def _readings(name: str) -> set[str]:
+    """``name`` and what it was before a wrong decoding turned UTF-8 into mojibake."""
+    found = {name}
+    for wrong in ("cp1250", "cp1252", "latin-1"):
+        with suppress(UnicodeError):
+            found.add(name.encode(wrong).decode("utf-8"))
+    return {_plain(n) for n in found}
+
+
+def garbled_twin(new: str, existing: set[str]) -> str | None:
+    """The stored practice that ``new`` differs from only by mojibake, diacritics or case."""
+    readings = _readings(new)
+    for name in sorted(existing):
+        if name != new and not readings.isdisjoint(_readings(name)):
+            return name
+    return None
