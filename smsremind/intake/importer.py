@@ -8,11 +8,10 @@ Encoding: decided from the whole file before reading (:mod:`.encoding`).
 The delimiter is whichever of ``,`` and ``;`` occurs more often in the
 header line.
 
-A damaged file is read on: a CSV error (an unclosed quote at the end, text
-after a closing quote, a cell over the csv module's field limit) becomes a
-:class:`Broken` record, which is one rejected row; it, a record with the
-wrong number of fields, and a quoted field that swallowed whole rows are
-*structural* rejects, after which ``--full`` cancels nothing.
+A damaged file is read on (:mod:`.damage`): each fault is one rejected row,
+and a fault in the file's shape (a CSV error, a quote that swallowed whole
+rows, a record with the wrong number of fields) is a *structural* reject,
+after which ``--full`` cancels nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from zoneinfo import ZoneInfo
 from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
 from smsremind.intake import encoding
+from smsremind.intake.damage import Broken, line_ends, mark_swallowed, span, take
 from smsremind.intake.rowcheck import (
     EXT_ID,
     PRACTICE,
@@ -138,21 +137,6 @@ class Source:
     close: Callable[[], None] = field(default=lambda: None)
     delimiter: str | None = None  # a CSV file's: a quoted field holding whole rows is a broken file
     damaged: bool = False  # some bytes did not decode (kept as surrogates): check each record
-
-
-class Broken(list):  # type: ignore[type-arg]
-    """Stands for a record the CSV reader could not parse, in place in its chunk.
-
-    An empty list, so the validators see a blank record; ``end`` is the line
-    the reader got to, which keeps the line numbers of the records after it right.
-    """
-
-    def __init__(self, reason: str, end: int):
-        super().__init__()
-        self.reason, self.end = reason, end
-
-
-# --- sources
 
 
 def open_csv(path: Path, forced: str | None = None) -> Source:
@@ -286,7 +270,7 @@ class Prepared:
         try:
             with gc_paused():
                 first = line()
-                while chunk := self._take(records, size):
+                while chunk := take(records, size, line):
                     last = line()
                     # Each record on one line (the rule), or count the breaks in quoted fields.
                     lines = (
@@ -302,23 +286,11 @@ class Prepared:
         finally:
             self.source.close()
 
-    def _take(self, records: Iterator[list[Any]], size: int) -> list[list[Any]]:
-        """The next ``size`` records; a CSV error costs one Broken record, not the file."""
-        chunk: list[list[Any]] = []
-        while True:
-            try:
-                chunk.extend(islice(records, size - len(chunk)))  # keeps what it got before an error
-                return chunk
-            except csv.Error as exc:
-                chunk.append(Broken(f"not valid CSV ({exc})", self.source.line()))
-                if len(chunk) >= size:
-                    return chunk
-
     def _odd(self, chunk: list[list[Any]], lines: Sequence[int]) -> bool:
         """Whether the chunk needs the record-by-record path (marking swallowed rows on the way)."""
         odd = False
         if self.source.delimiter and not isinstance(lines, range):  # records spanning lines
-            odd = _mark_swallowed(chunk, lines, self.source.delimiter, len(self.source.header))
+            odd = mark_swallowed(chunk, lines, self.source.delimiter, len(self.source.header))
         if self.source.damaged:
             odd = odd or bool(encoding.ESCAPED.search("".join(map("".join, chunk))))
         return odd or any(type(r) is Broken for r in chunk)
@@ -331,7 +303,7 @@ class Prepared:
         for at, record in zip(lines, chunk, strict=True):
             begin, first = first + 1, at
             if type(record) is Broken:
-                batch.rejects.append(Reject(begin, _span(record.reason, begin, at), structural=True))
+                batch.rejects.append(Reject(begin, span(record.reason, begin, at), structural=True))
                 continue
             try:
                 why = encoding.undecodable("".join(record)) if damaged else None
@@ -357,31 +329,6 @@ class Prepared:
         return batch
 
 
-def _span(reason: str, begin: int, end: int) -> str:
-    return reason if begin == end else f"{reason}; lines {begin}-{end} read as one record"
-
-
-def _mark_swallowed(chunk: list[list[Any]], lines: Sequence[int], delimiter: str, width: int) -> bool:
-    """Replace each record whose quoted field holds whole rows by a Broken one; True if any.
-
-    A quote that opens a field and is closed only much later makes the
-    reader glue the rows in between into that field.  A line break inside a
-    field is legitimate (an address); a line in it with as many delimiters
-    as a row has is not.
-    """
-    found = False
-    for i, record in enumerate(chunk):
-        if type(record) is Broken or not any("\n" in v or "\r" in v for v in record):
-            continue
-        for value in record:
-            if any(part.count(delimiter) >= width - 1 for part in value.splitlines()[1:]):
-                reason = "a quoted field holds whole rows (a quote opened and not closed?)"
-                chunk[i] = Broken(reason, lines[i])
-                found = True
-                break
-    return found
-
-
 def _fresh(rows: list[Row], seen: set[int] | None) -> Batch | None:
     """A batch of ``rows`` if none of their keys was seen before (then they are remembered)."""
     if seen is None:
@@ -391,24 +338,6 @@ def _fresh(rows: list[Row], seen: set[int] | None) -> Batch | None:
         return None
     seen |= keys
     return Batch(rows, practices=set(map(_PRACTICE, rows)))
-
-
-def line_ends(first: int, chunk: Sequence[list[Any]]) -> list[int]:
-    """The line each record of a chunk ends on, the chunk starting after line ``first``.
-
-    A record takes one line plus one per line break inside its quoted fields
-    (``\r\n``, ``\n`` or ``\r``, as the reader splits lines).
-    """
-    ends, at = [], first
-    for record in chunk:
-        if type(record) is Broken:
-            at = record.end
-            ends.append(at)
-            continue
-        text = ",".join(map(str, record))
-        at += 1 + text.count("\n") + text.count("\r") - text.count("\r\n")
-        ends.append(at)
-    return ends
 
 
 @contextmanager

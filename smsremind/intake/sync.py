@@ -19,12 +19,9 @@ unique index built at the end finds them; otherwise the reader's hash check
 (see :class:`smsremind.intake.importer.Batch`).
 
 ``--full`` then cancels the future appointments of the file's practices
-that the file no longer lists -- but never one whose row is there and was
-rejected (its key is kept in ``held``), nothing at all when the file's shape
-is broken (a structural reject: what is missing may only be unreadable), and
-not more than ``max_cancel_share`` of a practice's future visits (when that
-is more than ``_FEW_CANCELS`` of them) without ``force``.  ``--no-notify``
-marks every change as already told.
+that the file no longer lists, within the limits of :mod:`.full`; nothing
+when the file's shape is broken (a structural reject: what is missing may
+only be unreadable).  ``--no-notify`` marks every change as already told.
 
 A practice new to the store whose name is a stored one garbled by a wrong
 encoding or stripped of diacritics is refused (``force`` allows it): taken
@@ -35,13 +32,13 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
 from smsremind.intake.encoding import garbled_twin
+from smsremind.intake.full import HELD, Limits, Missing, guard_empty
 from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
 from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.storage.store import Store
@@ -51,15 +48,6 @@ _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measu
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
-_FEW_CANCELS = 10  # a --full import may always cancel this many visits of a practice
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What an import refuses unless forced."""
-
-    max_cancel_share: float = 0.2  # --full: of a practice's future visits, in one import
-    force: bool = False  # beyond that share; a new practice named like a garbled stored one
 
 
 # Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
@@ -75,9 +63,6 @@ CREATE TEMP TABLE incoming (
     line INTEGER, practice TEXT, ext_id TEXT, start TEXT, patient TEXT, phone TEXT,
     doctor TEXT, status TEXT, language TEXT, booked_at TEXT
 )"""
-# Keys of rejected rows (practice NULL: unknown, any practice): --full never cancels them.
-_HELD = "CREATE TEMP TABLE held (practice TEXT, ext_id TEXT)"
-
 # Change conditions, written once for two shapes: stored row a joined with incoming i
 # ({o}="a.", {n}="i."), and the diff table that holds both (o_ columns = stored values).
 _MOVED = "{o}start <> {n}start"
@@ -141,7 +126,7 @@ class _Merge:
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
         self.conn.execute("DROP TABLE IF EXISTS temp.held")
         self.conn.execute(_STAGE)
-        self.conn.execute(_HELD)
+        self.conn.execute(HELD)
         self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
         self.insert = _INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
@@ -296,54 +281,6 @@ class _Merge:
         report.unchanged += staged - c.execute("SELECT count(*) FROM diff").fetchone()[0]
         c.execute("DROP TABLE temp.diff")
 
-    def remove_missing(self, practices: list[str], now: datetime, share: float, report: ImportReport) -> None:
-        """--full: cancel future, scheduled appointments of ``practices`` absent from the file."""
-        c = self.conn
-        c.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
-        c.execute("CREATE INDEX IF NOT EXISTS temp.held_key ON held (ext_id)")
-        marks = ",".join("?" * len(practices))
-        missing = (
-            f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
-            f"AND a.start > ? AND NOT EXISTS (SELECT 1 FROM incoming i "
-            f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id) AND NOT EXISTS (SELECT 1 FROM "
-            f"held h WHERE h.ext_id = a.ext_id AND (h.practice IS NULL OR h.practice = a.practice))"
-        )
-        args = (*practices, to_store(now))
-        if not self.force:
-            self._limit_cancels(missing, args, share, report)
-        c.execute(
-            f"INSERT INTO events (appointment, at, kind, old_start, detail) "
-            f"SELECT a.id, ?, 'cancelled', a.start, 'missing from --full import' {missing}",
-            (self.now, *args),
-        )
-        c.execute(
-            f"UPDATE appointments SET status = 'cancelled', cancelled_at = ?, changed_at = ?, "
-            f"told_status = CASE WHEN ? THEN 'cancelled' ELSE told_status END "
-            f"WHERE id IN (SELECT a.id {missing})",
-            (self.now, self.now, self.quiet, *args),
-        )
-        report.removed = c.execute("SELECT changes()").fetchone()[0]
-
-    def _limit_cancels(self, missing: str, args: tuple[str, ...], share: float, report: ImportReport) -> None:
-        """Refuse to cancel more than ``share`` of a practice's future visits (and over a few)."""
-        counts = self.conn.execute(
-            f"SELECT a.practice, count(*) {missing} GROUP BY a.practice", args
-        ).fetchall()
-        for name, count in counts:
-            if count <= _FEW_CANCELS:
-                continue
-            future = self.conn.execute(
-                "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' "
-                "AND start > ? AND id <= ?",
-                (name, args[-1], self.last_id),
-            ).fetchone()[0]
-            if count > share * future:
-                raise ImportFileError(
-                    f"{report.source}: --full would cancel {count} of the {future} future visits of "
-                    f"{name!r} (more than max_cancel_share = {share:g}); refusing, nothing was changed "
-                    "(check the export; --force if they really are all cancelled)"
-                )
-
     def close(self) -> None:
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
         self.conn.execute("DROP TABLE IF EXISTS temp.held")
@@ -358,7 +295,7 @@ def import_rows(
     quiet: bool = False,
     strict: bool = False,
     practice: str | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = Limits(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> ImportReport:
     """Import validated rows in one transaction and report what changed.
 
@@ -415,26 +352,10 @@ def _import(
     if full and not report.structural:
         targets = [p for p in report.practices if p in merge.known]
         if not limits.force:
-            _guard_full(merge, targets, practices, report, now)
+            guard_empty(merge.conn, targets, practices, report, now)
         if targets:
-            merge.remove_missing(targets, now, limits.max_cancel_share, report)
+            missing = Missing(merge.conn, targets, now, merge.last_id)
+            if not limits.force:
+                missing.limit(limits.max_cancel_share, report)
+            missing.cancel(merge.now, merge.quiet, report)
     merge.close()
-
-
-def _guard_full(
-    merge: _Merge, targets: list[str], seen: set[str], report: ImportReport, now: datetime
-) -> None:
-    """Refuse a --full import that would wipe a practice's whole future from an empty file."""
-    for name in targets:
-        if name in seen:
-            continue
-        future = merge.conn.execute(
-            "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' AND start > ?",
-            (name, to_store(now)),
-        ).fetchone()[0]
-        if future:
-            raise ImportFileError(
-                f"{report.source}: --full with no rows for practice {name!r} would cancel all "
-                f"{future} of its future appointments; refusing (nothing was changed; "
-                "--force if that is right)"
-            )

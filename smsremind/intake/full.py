@@ -1,0 +1,100 @@
+"""What ``import --full`` may cancel: the visits its file no longer lists, within limits.
+
+A visit is cancelled as missing only when no row of the file named it: a
+row that was there but rejected keeps its visit (its key goes into the temp
+table ``held``; practice NULL when the row's practice could not be read,
+which keeps that id in every practice).  A file that would cancel more than
+``max_cancel_share`` of a practice's future visits -- and more than
+``FEW_CANCELS`` of them, so that a small calendar may lose a visit -- is
+refused without ``force``: a truncated or mangled export looks just like that.
+The share is of the visits the practice had before this import.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from smsremind.clock import to_store
+from smsremind.errors import ImportFileError
+from smsremind.intake.importer import ImportReport
+
+FEW_CANCELS = 10  # a --full import may always cancel this many visits of a practice
+HELD = "CREATE TEMP TABLE held (practice TEXT, ext_id TEXT)"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import refuses unless forced."""
+
+    max_cancel_share: float = 0.2  # --full: of a practice's future visits, in one import
+    force: bool = False  # beyond that share; a new practice named like a garbled stored one
+
+
+class Missing:
+    """The future, scheduled visits of ``practices`` that the file did not name."""
+
+    def __init__(self, conn: sqlite3.Connection, practices: list[str], now: datetime, last_id: int):
+        self.conn, self.last_id = conn, last_id
+        conn.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
+        conn.execute("CREATE INDEX IF NOT EXISTS temp.held_key ON held (ext_id)")
+        marks = ",".join("?" * len(practices))
+        self.sql = (
+            f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
+            f"AND a.start > ? AND NOT EXISTS (SELECT 1 FROM incoming i "
+            f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id) AND NOT EXISTS (SELECT 1 FROM "
+            f"held h WHERE h.ext_id = a.ext_id AND (h.practice IS NULL OR h.practice = a.practice))"
+        )
+        self.args = (*practices, to_store(now))
+
+    def limit(self, share: float, report: ImportReport) -> None:
+        """Refuse to cancel more than ``share`` of a practice's future visits (and over a few)."""
+        counts = self.conn.execute(f"SELECT a.practice, count(*) {self.sql} GROUP BY a.practice", self.args)
+        for name, count in counts.fetchall():
+            if count <= FEW_CANCELS:
+                continue
+            future = self.conn.execute(  # rows with a higher id are this import's own
+                "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' "
+                "AND start > ? AND id <= ?",
+                (name, self.args[-1], self.last_id),
+            ).fetchone()[0]
+            if count > share * future:
+                raise ImportFileError(
+                    f"{report.source}: --full would cancel {count} of the {future} future visits of "
+                    f"{name!r} (more than max_cancel_share = {share:g}); refusing, nothing was changed "
+                    "(check the export; --force if they really are all cancelled)"
+                )
+
+    def cancel(self, now: str, quiet: bool, report: ImportReport) -> None:
+        self.conn.execute(
+            f"INSERT INTO events (appointment, at, kind, old_start, detail) "
+            f"SELECT a.id, ?, 'cancelled', a.start, 'missing from --full import' {self.sql}",
+            (now, *self.args),
+        )
+        self.conn.execute(
+            f"UPDATE appointments SET status = 'cancelled', cancelled_at = ?, changed_at = ?, "
+            f"told_status = CASE WHEN ? THEN 'cancelled' ELSE told_status END "
+            f"WHERE id IN (SELECT a.id {self.sql})",
+            (now, now, quiet, *self.args),
+        )
+        report.removed = self.conn.execute("SELECT changes()").fetchone()[0]
+
+
+def guard_empty(
+    conn: sqlite3.Connection, targets: list[str], seen: set[str], report: ImportReport, now: datetime
+) -> None:
+    """Refuse a --full import that would wipe a practice's whole future from an empty file."""
+    for name in targets:
+        if name in seen:
+            continue
+        future = conn.execute(
+            "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' AND start > ?",
+            (name, to_store(now)),
+        ).fetchone()[0]
+        if future:
+            raise ImportFileError(
+                f"{report.source}: --full with no rows for practice {name!r} would cancel all "
+                f"{future} of its future appointments; refusing (nothing was changed; "
+                "--force if that is right)"
+            )
