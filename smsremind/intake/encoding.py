@@ -40,10 +40,14 @@ _BLOCK = 1 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # Bytes cp1250 leaves undefined: they cannot be decoded in a cp1250 file either.
 _CP1250_HOLES = re.compile(rb"[\x81\x83\x88\x90\x98]")
-ESCAPED = re.compile("[\udc80-\udcff]")  # an undecodable byte, as surrogateescape keeps it
+_ESCAPED = re.compile("[\udc80-\udcff]")  # an undecodable byte, as surrogateescape keeps it
+NOT_TEXT = re.compile("[\x00\udc80-\udcff]")  # ... or a NUL byte: a record holding one is rejected
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 # A file is taken for damaged UTF-8 when its valid UTF-8 letters outnumber its bad bytes this many times.
 _UTF8_MAJORITY = 4
+# Control bytes other than tab and line breaks: a few are damage in a text file, more than
+# 1% of its start make it a binary one (UTF-16, xlsx, an image, ...).
+_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
 
 
 @dataclass(frozen=True)
@@ -58,17 +62,17 @@ class _Tally:
     bad: int = 0  # bytes that did not
     first_bad_line: int = 0
     lines: int = 0  # line breaks before the current block
-    holes: bool = False  # bytes undefined in cp1250
+    holes: bool = False  # bytes undefined in cp1250, or NUL
 
     def add(self, block: bytes, text: str) -> None:
-        bad = ESCAPED.subn("", text)[1]
+        bad = _ESCAPED.subn("", text)[1]
         if bad and not self.bad:
-            at = ESCAPED.search(text)
+            at = _ESCAPED.search(text)
             assert at is not None
             self.first_bad_line = self.lines + text.count("\n", 0, at.start()) + 1
         self.bad += bad
         self.letters += _NON_ASCII.subn("", text)[1] - bad
-        self.holes = self.holes or bool(_CP1250_HOLES.search(block))
+        self.holes = self.holes or bool(_CP1250_HOLES.search(block)) or b"\x00" in block
 
 
 def decide(path: Path) -> Decision:
@@ -77,27 +81,36 @@ def decide(path: Path) -> Decision:
         head = fh.read(_BLOCK)
         if head.startswith(_SQLITE_MAGIC):
             raise ImportFileError(f"{path}: is an SQLite database; use --table NAME or --query SQL")
-        if b"\x00" in head[:4096]:
+        if _binary(head[:4096]):
             raise ImportFileError(f"{path}: not a CSV file (binary content)")
         bom = head.startswith(codecs.BOM_UTF8)
-        if _all_utf8(fh, head):
-            return Decision("utf-8-sig" if bom else "utf-8", damaged=False)
+        utf8, nul = _all_utf8(fh, head)
+        if utf8:
+            return Decision("utf-8-sig" if bom else "utf-8", damaged=nul)
         fh.seek(0)
         return _choose(path, _tally(fh), bom)
 
 
-def _all_utf8(fh: BinaryIO, block: bytes) -> bool:
-    """Whether ``block`` and the rest of ``fh`` decode as UTF-8 (the common case: one quick pass)."""
+def _binary(head: bytes) -> bool:
+    controls = len(head) - len(head.translate(None, _CONTROLS))
+    return controls >= 2 and controls * 100 > len(head)
+
+
+def _all_utf8(fh: BinaryIO, block: bytes) -> tuple[bool, bool]:
+    """Whether ``block`` and the rest of ``fh`` decode as UTF-8 (the common case: one quick
+    pass), and whether they hold a NUL byte."""
     decoder = codecs.getincrementaldecoder("utf-8")()
+    nul = False
     try:
         while block:
+            nul = nul or b"\x00" in block
             if not block.isascii():
                 decoder.decode(block)
             block = fh.read(_BLOCK)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return False, nul
+    return True, nul
 
 
 def _tally(fh: BinaryIO) -> _Tally:
@@ -115,7 +128,7 @@ def _choose(path: Path, tally: _Tally, bom: bool) -> Decision:
     if not tally.bad:
         return Decision(utf8, damaged=False)
     if not tally.letters and not bom:
-        return Decision("cp1250", damaged=tally.holes)
+        return Decision("cp1250", damaged=tally.holes)  # NUL counts too: it decodes, but is no text
     if tally.letters >= _UTF8_MAJORITY * tally.bad or bom:
         return Decision(utf8, damaged=True)
     raise ImportFileError(
@@ -127,9 +140,11 @@ def _choose(path: Path, tally: _Tally, bom: bool) -> Decision:
 
 def undecodable(text: str) -> str | None:
     """Why ``text`` (read with surrogateescape) is not text, or None when it is."""
-    at = ESCAPED.search(text)
+    at = NOT_TEXT.search(text)
     if at is None:
         return None
+    if at.group() == "\x00":
+        return "a NUL byte (binary damage)"
     return f"byte 0x{ord(at.group()) - 0xDC00:02X} is not valid in this file's encoding"
 
 
@@ -139,23 +154,35 @@ _LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o",
 
 
 def _plain(name: str) -> str:
-    """``name`` without diacritics, case or repeated spaces: 'Gabinet Uśmiech' -> 'gabinet usmiech'."""
+    """Only the letters and digits of ``name``, plain: 'Gabinet Uśmiech"' -> 'gabinetusmiech'."""
     decomposed = unicodedata.normalize("NFKD", name.translate(_LETTERS))
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(letters.casefold().split())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).casefold()
+
+
+def _skeleton(name: str) -> str:
+    """Each letter outside ASCII (or a '?' put for one) as '*': 'Gabinet Uśmiech' -> 'gabinetu*miech'.
+
+    A flipped byte inside a UTF-8 letter makes another such letter ('ś' -> 'ܛ').
+    """
+    return "".join(
+        c.lower() if c.isascii() and c.isalnum() else "*"
+        for c in unicodedata.normalize("NFC", name)
+        if c.isalnum() or c in "?\ufffd"
+    )
 
 
 def _readings(name: str) -> set[str]:
-    """``name`` and what it was before a wrong decoding turned UTF-8 into mojibake."""
+    """Keys of ``name`` and of what it was before a wrong decoding turned UTF-8 into mojibake."""
     found = {name}
     for wrong in ("cp1250", "cp1252", "latin-1"):
         with suppress(UnicodeError):
             found.add(name.encode(wrong).decode("utf-8"))
-    return {_plain(n) for n in found}
+    skeletons = {key for key in map(_skeleton, found) if "*" in key}
+    return {_plain(n) for n in found} | skeletons
 
 
 def garbled_twin(new: str, existing: set[str]) -> str | None:
-    """The stored practice that ``new`` differs from only by mojibake, diacritics or case."""
+    """The stored practice that ``new`` differs from only by mojibake, diacritics, case or punctuation."""
     readings = _readings(new)
     for name in sorted(existing):
         if name != new and not readings.isdisjoint(_readings(name)):

@@ -1,9 +1,8 @@
 """What ``import --full`` may cancel: the visits its file no longer lists, within limits.
 
 A visit is cancelled as missing only when no row of the file named it: a
-row that was there but rejected keeps its visit (its key goes into the temp
-table ``held``; practice NULL when the row's practice could not be read,
-which keeps that id in every practice).  A file that would cancel more than
+row that was there but rejected keeps its visit (every cell of it goes into
+the temp table ``held``, see :func:`.rowcheck.held_ids`).  A file that would cancel more than
 ``max_cancel_share`` of a practice's future visits -- and more than
 ``FEW_CANCELS`` of them, so that a small calendar may lose a visit -- is
 refused without ``force``: a truncated or mangled export looks just like that.
@@ -21,7 +20,7 @@ from smsremind.errors import ImportFileError
 from smsremind.intake.importer import ImportReport
 
 FEW_CANCELS = 10  # a --full import may always cancel this many visits of a practice
-HELD = "CREATE TEMP TABLE held (practice TEXT, ext_id TEXT)"
+HELD = "CREATE TEMP TABLE held (ext_id TEXT)"
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Missing:
             f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
             f"AND a.start > ? AND NOT EXISTS (SELECT 1 FROM incoming i "
             f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id) AND NOT EXISTS (SELECT 1 FROM "
-            f"held h WHERE h.ext_id = a.ext_id AND (h.practice IS NULL OR h.practice = a.practice))"
+            f"held h WHERE h.ext_id = a.ext_id)"
         )
         self.args = (*practices, to_store(now))
 

@@ -36,20 +36,18 @@ from smsremind.intake.rowcheck import (
     PRACTICE,
     Convert,
     ConvertMany,
-    KeyOf,
     Row,
     RowError,
     StructuralError,
     converters,
     header_fields,
-    key_of,
+    held_ids,
 )
 
 REQUIRED = ("id", "start", "phone")
 _MAX_REJECTS_KEPT = 1000
 _KEY = itemgetter(PRACTICE, EXT_ID)
 _PRACTICE = itemgetter(PRACTICE)
-HeldKey = tuple[str | None, str]  # (practice, or None when unknown; id) of a rejected row
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class Batch:
     rejects: list[Reject] = field(default_factory=list)
     suspects: list[Row] = field(default_factory=list)
     practices: set[str] = field(default_factory=set)
-    held: list[HeldKey] = field(default_factory=list)  # keys of rejected rows: --full keeps them
+    held: list[str] = field(default_factory=list)  # maybe ids of rejected rows: --full keeps them
 
 
 @dataclass
@@ -250,7 +248,6 @@ class Prepared:
     present: frozenset[str]
     convert: Convert
     convert_many: ConvertMany
-    key_of: KeyOf
 
     @property
     def name(self) -> str:
@@ -292,7 +289,7 @@ class Prepared:
         if self.source.delimiter and not isinstance(lines, range):  # records spanning lines
             odd = mark_swallowed(chunk, lines, self.source.delimiter, len(self.source.header))
         if self.source.damaged:
-            odd = odd or bool(encoding.ESCAPED.search("".join(map("".join, chunk))))
+            odd = odd or bool(encoding.NOT_TEXT.search("".join(map("".join, chunk))))
         return odd or any(type(r) is Broken for r in chunk)
 
     def _one_by_one(
@@ -305,18 +302,18 @@ class Prepared:
             if type(record) is Broken:
                 batch.rejects.append(Reject(begin, span(record.reason, begin, at), structural=True))
                 continue
+            # An undecodable byte is the row's reason, unless the row's shape is wrong too.
+            why = encoding.undecodable("".join(record)) if damaged else None
             try:
-                why = encoding.undecodable("".join(record)) if damaged else None
+                row = convert(at, record)
                 if why:
                     raise RowError(why)
-                row = convert(at, record)
             except RowError as exc:
                 if any(str(v).strip() for v in record):
                     structural = isinstance(exc, StructuralError)
-                    where = begin if structural else at
-                    batch.rejects.append(Reject(where, str(exc), structural=structural))
-                    if key := self.key_of(record):
-                        batch.held.append(key)
+                    where, reason = (begin, str(exc)) if structural else (at, why or str(exc))
+                    batch.rejects.append(Reject(where, reason, structural=structural))
+                    batch.held += held_ids(record)
                 continue
             if seen is not None:
                 h = hash((row[PRACTICE], row[EXT_ID]))
@@ -371,4 +368,4 @@ def prepare(spec: Spec) -> Prepared:
         raise
     fields = header_fields(source.header) if source.delimiter else None
     one, many = converters(positions, ZoneInfo(spec.zone), spec.practice, fields)
-    return Prepared(spec, source, frozenset(positions), one, many, key_of(positions, spec.practice))
+    return Prepared(spec, source, frozenset(positions), one, many)

@@ -20,19 +20,25 @@ local day; on a day the clocks change, each time gets the exact check
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any, Final
 
 from smsremind.clock import NonexistentTimeError, aware, parse_wall
-from smsremind.intake.encoding import ESCAPED
+from smsremind.intake.encoding import NOT_TEXT
 
 STATUSES = {"": "scheduled", "scheduled": "scheduled", "cancelled": "cancelled", "canceled": "cancelled"}
 LANGUAGES = {"pl": "pl", "cs": "cs", "cz": "cs", "en": "en"}
 _LANGUAGE_OR_NONE = {**LANGUAGES, "": None}
 _NOT_A_LANGUAGE = object()
 _CACHE_LIMIT = 200_000
+# Never in a real id or practice name: a quote there means a stray one shifted the row; a control
+# or invisible character (a BOM mid-file, a flipped byte) means damage.  Either would make a new
+# visit or practice out of an old one -- and --full cancel the old one.
+_STRAY = re.compile('["\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]')
 
 # A validated row is a plain tuple, not a NamedTuple: batches may cross a process
 # boundary, and pickling a NamedTuple costs three times as much per row.
@@ -134,9 +140,9 @@ class WallParser:
 Convert = Callable[[int, list[Any]], Row]
 ConvertMany = Callable[[Sequence[int], Sequence[list[Any]]], list[Row] | None]
 # (fewest, most) fields a record may have: a header "id,start,phone," (a trailing delimiter)
-# allows 3 or 4; more than the header is fine only when the extra fields are blank.
+# allows 3 or 4.  More than the header is never fine, not even blank ones: a row shifted by
+# a stray delimiter often ends in an empty field.
 Fields = tuple[int, int]
-KeyOf = Callable[[list[Any]], tuple[str | None, str] | None]
 
 
 def header_fields(header: Sequence[str]) -> Fields:
@@ -156,31 +162,20 @@ def converters(
     return _one(positions, parse, practice, fields), _many(positions, parse, practice, fields)
 
 
-def _extra_filled(records: Iterable[list[Any]], most: int) -> bool:
-    return any(map(str.strip, chain.from_iterable(r[most:] for r in records if len(r) > most)))
-
-
 def _check_fields(r: list[Any], fields: Fields) -> None:
     n = len(r)
-    if n < fields[0] or (n > fields[1] and _extra_filled((r,), fields[1])):
+    if not fields[0] <= n <= fields[1]:
         raise StructuralError(f"has {n} fields, the header has {fields[1]} (a stray quote or delimiter?)")
 
 
-def key_of(positions: dict[str, int], practice: str | None) -> KeyOf:
-    """(practice or None if unknown, id) of a rejected record whose id could be read.
+def held_ids(r: list[Any]) -> list[str]:
+    """What may be the id of a rejected record: its id cell, or any other cell.
 
-    ``--full`` never cancels such a visit: its row is there, only faulty.
+    ``--full`` never cancels a visit with one of these ids, in any practice: the
+    row is there, only faulty -- its columns may be shifted or swapped, and its
+    practice column as faulty as the rest.
     """
-    i_id, i_practice = positions["id"], positions.get("practice")
-
-    def key(r: list[Any]) -> tuple[str | None, str] | None:
-        ext_id = r[i_id].strip() if len(r) > i_id else ""
-        if not ext_id or ESCAPED.search(ext_id):
-            return None
-        where = r[i_practice].strip() if i_practice is not None and len(r) > i_practice else ""
-        return (where or practice or None) if not ESCAPED.search(where) else None, ext_id
-
-    return key
+    return [v for v in map(str.strip, r) if v and not NOT_TEXT.search(v)]
 
 
 def _one(
@@ -208,6 +203,9 @@ def _one(
             raise RowError(f"has {len(r)} fields, fewer than the header") from None
         if not ext_id:
             raise RowError("id is empty")
+        if stray := _STRAY.search(ext_id) or _STRAY.search(where):
+            column = "id" if stray.string is ext_id else "practice"
+            raise StructuralError(f"a stray character {stray.group()!r} in {column} (a damaged row?)")
         if not phone:
             raise RowError("phone is empty")
         start = known.get(start_text) or parse(start_text, "start")  # inline: a hit costs no call
@@ -232,7 +230,7 @@ def _many(
     positions: dict[str, int], parse: WallParser, practice: str | None, fields: Fields | None
 ) -> ConvertMany:
     strip = str.strip
-    fewest, most = fields or (max(positions.values()) + 1, -1)
+    fewest, most = fields or (max(positions.values()) + 1, sys.maxsize)
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
     i_status, i_language, i_booked = (positions.get(c) for c in ("status", "language", "booked_at"))
@@ -243,11 +241,11 @@ def _many(
     def convert_many(lines: Sequence[int], records: Sequence[list[Any]]) -> list[Row] | None:
         """Rows for ``records`` (ending on ``lines``), or None: use ``one``."""
         lengths = set(map(len, records))
-        if min(lengths) < fewest or (most >= 0 and max(lengths) > most and _extra_filled(records, most)):
+        if min(lengths) < fewest or max(lengths) > most:
             return None
         cols = list(zip(*records, strict=False))  # extra trailing fields are ignored, as by ``one``
         ids, phones = list(map(strip, cols[i_id])), list(map(strip, cols[i_phone]))
-        if not all(ids) or not all(phones):
+        if not all(ids) or not all(phones) or _STRAY.search("".join(ids)):
             return None
         statuses: Iterable[str | None] = repeat("scheduled")
         if i_status is not None:
@@ -266,6 +264,8 @@ def _many(
         else:
             wheres = list(map(strip, cols[i_practice]))
             names = set(wheres)
+            if _STRAY.search("".join(names)):
+                return None
             if practice and not names <= {practice, ""}:
                 return None  # a row names another practice than --practice
             if "" in names:

@@ -152,7 +152,7 @@ class _Merge:
         for item in batch.rejects:
             report.reject(item)
         if batch.held:
-            self.conn.executemany("INSERT INTO held VALUES (?, ?)", batch.held)
+            self.conn.executemany("INSERT INTO held VALUES (?)", zip(batch.held))
         self.suspects += batch.suspects
         known = self.known
         if not batch.practices <= self.checked:
@@ -177,8 +177,35 @@ class _Merge:
             if twin is not None:
                 raise ImportFileError(
                     f"{report.source}: practice {name!r} is new but differs from the existing {twin!r} "
-                    "only by garbled letters, diacritics or case (a wrong encoding?); refusing to "
+                    "only by garbled letters, diacritics, case or punctuation (a wrong encoding?); "
+                    "refusing to "
                     "create it (nothing was changed; --force if it really is another practice)"
+                )
+
+    def refuse_doubled(self, report: ImportReport) -> None:
+        """Refuse a new practice holding a stored visit of another one.
+
+        The same visit: the same phone at the same start, or the same id with
+        the same phone or start.  The new practice is then most likely the old
+        one under a damaged name (a wrong encoding, a flipped byte, swapped
+        columns), and taking it would remind each of its patients twice.
+        """
+        known = f"o.practice IN ({','.join('?' * len(self.known))})"
+        for same in (
+            "o.start = n.start AND o.phone = n.phone",
+            "o.ext_id = n.ext_id AND (o.phone = n.phone OR o.start = n.start)",
+        ):
+            twin = self.conn.execute(
+                f"SELECT n.practice, n.ext_id, o.practice, o.ext_id FROM appointments n "
+                f"JOIN appointments o ON {same} AND {known} WHERE n.id > ? LIMIT 1",
+                (*sorted(self.known), self.last_id),
+            ).fetchone()
+            if twin is not None:
+                new, visit, old, stored = twin
+                raise ImportFileError(
+                    f"{report.source}: practice {new!r} is new but its visit {visit!r} looks like visit "
+                    f"{stored!r} of {old!r}: a damaged practice name or swapped columns? Refusing, "
+                    "nothing was changed (--force if it really is another practice)"
                 )
 
     def _write(self, fresh: list[Row], staged: list[Row], report: ImportReport) -> None:
@@ -348,6 +375,8 @@ def _import(
     merge.merge(report)
     report.practices = sorted(practices | ({practice} if practice else set()))
     report.baseline = sorted(practices - merge.known)
+    if report.baseline and merge.known and not limits.force:
+        merge.refuse_doubled(report)
     # A broken file (structural rejects) cancels nothing: its missing rows may only be unreadable.
     if full and not report.structural:
         targets = [p for p in report.practices if p in merge.known]

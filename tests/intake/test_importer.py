@@ -358,7 +358,7 @@ def test_duplicates_rejected_the_same_on_both_paths(
     """A bulk load finds duplicates by building its unique index, other imports while
     reading; both keep the first occurrence and name each later one's line, across chunks."""
     if into == "store-with-another-practice":
-        do_import(store, csv_file(tmp_path, HEADER + "9,2026-11-24 10:00,601234567,Z,Other,\n"))
+        do_import(store, csv_file(tmp_path, HEADER + "9,2026-11-24 10:00,601234500,Z,Other,\n"))
     monkeypatch.setattr(sync, "_CHUNK", 2)
     text = HEADER + (
         "1,2026-11-24 10:00,601234567,first one,P,\n"  # line 2
