@@ -29,15 +29,22 @@ class Broken(list):  # type: ignore[type-arg]
         self.reason, self.end = reason, end
 
 
-def take(records: Iterator[list[Any]], size: int, line: Callable[[], int]) -> list[list[Any]]:
+class Chunk(list):  # type: ignore[type-arg]
+    """Records read together; ``broken`` says whether one of them is a Broken record."""
+
+    broken = False
+
+
+def take(records: Iterator[list[Any]], size: int, line: Callable[[], int]) -> Chunk:
     """The next ``size`` records; a CSV error costs one Broken record, not the file."""
-    chunk: list[list[Any]] = []
+    chunk = Chunk()
     while True:
         try:
             chunk.extend(islice(records, size - len(chunk)))  # keeps what it got before an error
             return chunk
         except csv.Error as exc:
             chunk.append(Broken(f"not valid CSV ({exc})", line()))
+            chunk.broken = True
             if len(chunk) >= size:
                 return chunk
 

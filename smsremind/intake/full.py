@@ -32,31 +32,37 @@ class Limits:
 
 
 class Missing:
-    """The future, scheduled visits of ``practices`` that the file did not name."""
+    """The future, scheduled visits of ``practices`` that the file did not name.
+
+    Found once, into the temp table ``gone``: the limit, the events and the
+    update all read that small table instead of scanning the calendar again.
+    """
 
     def __init__(self, conn: sqlite3.Connection, practices: list[str], now: datetime, last_id: int):
-        self.conn, self.last_id = conn, last_id
+        self.conn, self.last_id, self.now = conn, last_id, to_store(now)
         conn.execute("CREATE INDEX IF NOT EXISTS temp.incoming_key ON incoming (practice, ext_id)")
         conn.execute("CREATE INDEX IF NOT EXISTS temp.held_key ON held (ext_id)")
+        conn.execute("DROP TABLE IF EXISTS temp.gone")
         marks = ",".join("?" * len(practices))
-        self.sql = (
-            f"FROM appointments a WHERE a.practice IN ({marks}) AND a.status = 'scheduled' "
-            f"AND a.start > ? AND NOT EXISTS (SELECT 1 FROM incoming i "
-            f"WHERE i.practice = a.practice AND i.ext_id = a.ext_id) AND NOT EXISTS (SELECT 1 FROM "
-            f"held h WHERE h.ext_id = a.ext_id)"
+        conn.execute(
+            f"CREATE TEMP TABLE gone AS SELECT a.id, a.practice, a.start FROM appointments a "
+            f"WHERE a.practice IN ({marks}) AND a.status = 'scheduled' AND a.start > ? "
+            f"AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.practice = a.practice "
+            f"AND i.ext_id = a.ext_id) "
+            f"AND NOT EXISTS (SELECT 1 FROM held h WHERE h.ext_id = a.ext_id)",
+            (*practices, self.now),
         )
-        self.args = (*practices, to_store(now))
 
     def limit(self, share: float, report: ImportReport) -> None:
         """Refuse to cancel more than ``share`` of a practice's future visits (and over a few)."""
-        counts = self.conn.execute(f"SELECT a.practice, count(*) {self.sql} GROUP BY a.practice", self.args)
-        for name, count in counts.fetchall():
+        counts = self.conn.execute("SELECT practice, count(*) FROM gone GROUP BY practice").fetchall()
+        for name, count in counts:
             if count <= FEW_CANCELS:
                 continue
             future = self.conn.execute(  # rows with a higher id are this import's own
                 "SELECT count(*) FROM appointments WHERE practice = ? AND status = 'scheduled' "
                 "AND start > ? AND id <= ?",
-                (name, self.args[-1], self.last_id),
+                (name, self.now, self.last_id),
             ).fetchone()[0]
             if count > share * future:
                 raise ImportFileError(
@@ -67,17 +73,18 @@ class Missing:
 
     def cancel(self, now: str, quiet: bool, report: ImportReport) -> None:
         self.conn.execute(
-            f"INSERT INTO events (appointment, at, kind, old_start, detail) "
-            f"SELECT a.id, ?, 'cancelled', a.start, 'missing from --full import' {self.sql}",
-            (now, *self.args),
+            "INSERT INTO events (appointment, at, kind, old_start, detail) "
+            "SELECT id, ?, 'cancelled', start, 'missing from --full import' FROM gone",
+            (now,),
         )
         self.conn.execute(
-            f"UPDATE appointments SET status = 'cancelled', cancelled_at = ?, changed_at = ?, "
-            f"told_status = CASE WHEN ? THEN 'cancelled' ELSE told_status END "
-            f"WHERE id IN (SELECT a.id {self.sql})",
-            (now, now, quiet, *self.args),
+            "UPDATE appointments SET status = 'cancelled', cancelled_at = ?, changed_at = ?, "
+            "told_status = CASE WHEN ? THEN 'cancelled' ELSE told_status END "
+            "WHERE id IN (SELECT id FROM gone)",
+            (now, now, quiet),
         )
         report.removed = self.conn.execute("SELECT changes()").fetchone()[0]
+        self.conn.execute("DROP TABLE temp.gone")
 
 
 def guard_empty(

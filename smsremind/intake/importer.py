@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
 from smsremind.intake import encoding
-from smsremind.intake.damage import Broken, line_ends, mark_swallowed, span, take
+from smsremind.intake.damage import Broken, Chunk, line_ends, mark_swallowed, span, take
 from smsremind.intake.rowcheck import (
     EXT_ID,
     PRACTICE,
@@ -283,14 +283,14 @@ class Prepared:
         finally:
             self.source.close()
 
-    def _odd(self, chunk: list[list[Any]], lines: Sequence[int]) -> bool:
+    def _odd(self, chunk: Chunk, lines: Sequence[int]) -> bool:
         """Whether the chunk needs the record-by-record path (marking swallowed rows on the way)."""
         odd = False
         if self.source.delimiter and not isinstance(lines, range):  # records spanning lines
             odd = mark_swallowed(chunk, lines, self.source.delimiter, len(self.source.header))
         if self.source.damaged:
             odd = odd or bool(encoding.NOT_TEXT.search("".join(map("".join, chunk))))
-        return odd or any(type(r) is Broken for r in chunk)
+        return odd or chunk.broken
 
     def _one_by_one(
         self, chunk: list[list[Any]], lines: Sequence[int], first: int, seen: set[int] | None
