@@ -160,7 +160,7 @@ def _print_import(report: sync.ImportReport, label: str, full: bool) -> None:
     if full and report.structural:
         err.print(
             f"{report.source}: --full cancelled nothing: the file is damaged at {label} "
-            f"{report.first_structural} ({report.structural} rows do not fit its columns)",
+            f"{report.first_structural} ({report.structural} broken rows: stray quotes, wrong field counts)",
             highlight=False,
             markup=False,
         )
