@@ -134,7 +134,7 @@ class Source:
     label: str = "line"  # "line" in a CSV file, "row" in a table
     close: Callable[[], None] = field(default=lambda: None)
     delimiter: str | None = None  # a CSV file's: a quoted field holding whole rows is a broken file
-    damaged: bool = False  # some bytes did not decode (kept as surrogates): check each record
+    damaged: bool = False  # some bytes did not decode (kept as surrogates) or are NUL: check each record
 
 
 def open_csv(path: Path, forced: str | None = None) -> Source:

@@ -392,7 +392,7 @@ def rows_of(store: Store) -> list[tuple]:
     return rows(store, "ext_id")
 
 
-def test_cp1250_bytes_after_the_first_64k_restart_the_import_as_cp1250(store: Store, tmp_path: Path) -> None:
+def test_a_cp1250_file_plain_ascii_for_its_first_64k_is_read_as_cp1250(store: Store, tmp_path: Path) -> None:
     plain = "".join(f"{i},2026-11-24 10:00,601234567,Anna,P,\n" for i in range(2000))  # ASCII, > 64 KiB
     path = csv_file(
         tmp_path, HEADER + plain + "9999,2026-11-24 10:00,601234567,Łucja Żółć,P,\n", encoding="cp1250"
