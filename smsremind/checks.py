@@ -19,7 +19,11 @@ import phonenumbers
 from smsremind import clock
 
 # The columns an import file can carry: the keys of [import.columns] and --map.
-COLUMNS = ("id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at")
+# ``date`` + ``time``: a start split over two columns (``date`` alone is the same as ``start``).
+COLUMNS = (
+    "id", "start", "phone", "patient", "practice", "doctor", "status", "language", "booked_at",
+    "date", "time",
+)  # fmt: skip
 
 
 def suggest(word: str, options: Any) -> str:
@@ -121,6 +125,23 @@ def columns(v: Any) -> dict[str, str]:
         if key not in COLUMNS:
             raise ValueError(f"unknown column {key!r}{suggest(key, COLUMNS)}")
     return dict(v)
+
+
+def status_words(v: Any) -> dict[str, list[str]]:
+    """``[import.status]``: a practice's own words for scheduled / cancelled visits."""
+    if not isinstance(v, dict) or not all(
+        isinstance(x, list) and all(isinstance(w, str) and w.strip() for w in x) for x in v.values()
+    ):
+        raise ValueError('must map scheduled/cancelled to lists of words, e.g. cancelled = ["nie przyszedł"]')
+    for key in v:
+        if key not in ("scheduled", "cancelled"):
+            raise ValueError(f"unknown status {key!r}: only scheduled and cancelled")
+    both = {w.strip().casefold() for w in v.get("scheduled", [])} & {
+        w.strip().casefold() for w in v.get("cancelled", [])
+    }
+    if both:
+        raise ValueError(f"{sorted(both)[0]!r} cannot mean both scheduled and cancelled")
+    return {k: list(x) for k, x in v.items()}
 
 
 def decimal(v: Any) -> Decimal:

@@ -102,8 +102,14 @@ def parse_now(text: str, tz: tzinfo) -> datetime:
 
 
 def current(tz: tzinfo, override: str | None = None) -> datetime:
-    """The command's notion of now: ``--now``, else $SMSREMIND_NOW, else the clock."""
-    text = override or os.environ.get(NOW_ENV)
+    """The command's notion of now: ``--now``, else $SMSREMIND_NOW, else the clock.
+
+    An empty ``--now ""`` is an error, not the clock: a script whose variable
+    came out empty must not silently run at the real time.
+    """
+    if override is not None:
+        return parse_now(override, tz)
+    text = os.environ.get(NOW_ENV)
     if text:
         return parse_now(text, tz)
     return datetime.now(tz)
@@ -114,11 +120,26 @@ def fmt_local(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+_DAY = re.compile(r"^\s*(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{4}))\s*$")
+# A time of day after the date: "2026-12-07 09:00", "2026-12-07T09", "20261207T0900".
+_TIME_PART = re.compile(r"\d[ T]+\d")
+
+
 def parse_day(text: str) -> date:
+    """``YYYY-MM-DD`` or ``DD.MM.YYYY`` (as ``--now`` takes it) -> date."""
+    m = _DAY.match(text)
     try:
-        day = date.fromisoformat(text.strip())
+        if not m:
+            raise ValueError
+        y, mo, d = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
+        day = date(int(y), int(mo), int(d))
     except ValueError:
-        raise InvalidInputError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInputError(f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)") from None
     if not 1900 <= day.year <= 2199:  # the years an import accepts; the far ends overflow day arithmetic
         raise InvalidInputError(f"{text!r}: year {day.year} is out of range (1900-2199)")
     return day
+
+
+def has_time_of_day(text: str) -> bool:
+    """Whether a date text that parsed carries a time after its date (not just midnight by default)."""
+    return _TIME_PART.search(text) is not None

@@ -158,6 +158,7 @@ class Payments:
 class Import:
     columns: dict[str, str] = field(default_factory=dict, metadata=_key(checks.columns))
     max_cancel_share: float = _opt(0.2, checks.number(0, 1))
+    status: dict[str, list[str]] = field(default_factory=dict, metadata=_key(checks.status_words))
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,21 @@ def test_missing_or_broken_config_is_one_line_exit_1(tmp_path: Path) -> None:
     [
         (["--now", "tomorrow", "status"], "--now: 'tomorrow' is not a date and time"),
         (["--now", "2026-03-29 02:30", "status"], "--now: 2026-03-29 02:30 does not exist in Europe/Warsaw"),
-        (["preview", "--date", "30.11.2026"], "'30.11.2026' is not a date (YYYY-MM-DD)"),
+        (["preview", "--date", "30/11/2026"], "'30/11/2026' is not a date (YYYY-MM-DD or DD.MM.YYYY)"),
+        (["purge", "--before", "31.02.2026"], "'31.02.2026' is not a date (YYYY-MM-DD or DD.MM.YYYY)"),
+        (["--now", "", "status"], "--now: '' is not a date and time"),
         (["import", "x.csv", "--map", "strat=Termin"], "--map 'strat=Termin': expected OURS=THEIRS"),
         (["optout", "add", "1234"], "**34 is not a valid phone number"),
     ],
-    ids=["now-words", "now-in-dst-gap", "preview-date-format", "bad-map", "bad-phone"],
+    ids=[
+        "now-words",
+        "now-in-dst-gap",
+        "preview-date-format",
+        "purge-impossible-date",
+        "now-empty-is-not-the-clock",
+        "bad-map",
+        "bad-phone",
+    ],
 )
 def test_bad_arguments_exit_2_with_one_line(app: Cli, args: list[str], message: str) -> None:
     result = app(*args, code=2)
@@ -133,6 +143,7 @@ def test_human_output_masks_phones_json_does_not(app: Cli) -> None:
 def test_preview_of_the_sample_week(app: Cli) -> None:
     app("import", str(SAMPLE), now="2026-11-26 18:00")
     doc = app.json("preview", "--date", "2026-11-27", now="2026-11-26 18:00")
+    assert app.json("preview", "--date", "27.11.2026", now="2026-11-26 18:00") == doc  # as --now takes it
     family = [m for m in doc if m["appointments"] == ["1001", "1002", "1003"]]
     assert len(family) == 1 and "godz. 10:00" in family[0]["text"]
     assert {m["reason"] for m in doc if m["status"] == "skipped"} == {"landline", "invalid-number"}
@@ -210,7 +221,7 @@ def test_purge_deletes_old_data_only(app: Cli) -> None:
     app("run", now="2026-11-02 10:00")
     app("run", now="2026-11-30 10:00")
     assert len(app.outbox()) == 2
-    doc = app.json("purge", "--before", "2026-11-15")
+    doc = app.json("purge", "--before", "15.11.2026")
     assert doc == {"appointments": 1, "messages": 1}
     assert [
         m["appointments"] for m in app.json("preview", "--date", "2026-11-30", now="2026-11-30 11:00")

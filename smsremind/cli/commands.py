@@ -22,7 +22,7 @@ from smsremind.cli.replies import of_messages, print_upcoming
 from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError, SmsRemindError
-from smsremind.intake import importer, sync
+from smsremind.intake import formats, importer, sync
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
 from smsremind.rules import notices, planner
@@ -82,6 +82,9 @@ def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:
     "like a garbled existing one.",
 )
 @click.option("--map", "maps", multiple=True, metavar="OURS=THEIRS", help="Column name mapping.")
+@click.option(
+    "--sheet", metavar="NAME", help="SOURCE is an Excel workbook: read this sheet (default: the first)."
+)
 @click.option("--table", help="SOURCE is an SQLite database: read this table.")
 @click.option("--query", help="SOURCE is an SQLite database: read this SELECT.")
 @json_option
@@ -95,36 +98,50 @@ def import_(
     strict: bool,
     force: bool,
     maps: tuple[str, ...],
+    sheet: str | None,
     table: str | None,
     query: str | None,
     as_json: bool,
 ) -> None:
-    """Import appointments from a CSV file or an SQLite database.
+    """Import appointments from CSV, Excel (.xlsx), iCalendar (.ics) or an SQLite database.
+
+    SOURCE "-" reads standard input (any of the file formats).
 
     \b
     Examples:
       smsremind import export.csv --full
       smsremind import wizyty.csv --map start=Termin --map phone=Telefon --practice "Gabinet Uśmiech"
+      smsremind import raport.xlsx --sheet Wizyty --map date=Data --map time=Godzina
+      smsremind import kalendarz.ics --practice "Gabinet Uśmiech" --full
       smsremind import calendar.db --table appointments
+      cat export.csv | smsremind import -
     """
     if table and query:
         raise InvalidInputError("give either --table or --query, not both")
     mapping = _mapping(app, maps)
     spec = importer.Spec(
-        Path(source), mapping, app.cfg.timezone.key, practice or app.cfg.practice or None, table, query
+        Path(source),
+        mapping,
+        app.cfg.timezone.key,
+        practice or app.cfg.practice or None,
+        table,
+        query,
+        status_words=app.cfg.import_.status,
     )
-    prepared = importer.prepare(spec)
+    options = formats.Options(app.now, app.cfg.country, sheet)
     limits = sync.Limits(app.cfg.import_.max_cancel_share, force)
-    report = sync.import_rows(
-        app.store,
-        prepared,
-        app.now,
-        full=full,
-        quiet=no_notify,
-        strict=strict,
-        practice=practice,
-        limits=limits,
-    )
+    with formats.resolved(spec) as spec:
+        prepared = formats.prepare(spec, options)
+        report = sync.import_rows(
+            app.store,
+            prepared,
+            app.now,
+            full=full,
+            quiet=no_notify,
+            strict=strict,
+            practice=practice,
+            limits=limits,
+        )
     if as_json:
         print_json(report.as_json())
     else:
@@ -222,7 +239,9 @@ def _print_run(report: RunReport) -> None:
 
 
 @cli.command()
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Day to preview (default: today).")
+@click.option(
+    "--date", "day", metavar="DATE", help="Day to preview, YYYY-MM-DD or DD.MM.YYYY (default: today)."
+)
 @json_option
 @pass_app
 def preview(app: App, day: str | None, as_json: bool) -> None:
@@ -365,8 +384,8 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
     "--before",
     "before",
     required=True,
-    metavar="YYYY-MM-DD",
-    help="Delete appointments and messages before this date.",
+    metavar="DATE",
+    help="Delete appointments and messages before this date (YYYY-MM-DD or DD.MM.YYYY).",
 )
 @json_option
 @pass_app

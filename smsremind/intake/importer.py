@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
-from smsremind.intake import encoding
+from smsremind.intake import datetimes, encoding
 from smsremind.intake.damage import Broken, Chunk, line_ends, mark_swallowed, span, take
 from smsremind.intake.rowcheck import (
     EXT_ID,
@@ -43,6 +43,7 @@ from smsremind.intake.rowcheck import (
     header_fields,
     held_ids,
 )
+from smsremind.intake.words import statuses
 
 REQUIRED = ("id", "start", "phone")
 _MAX_REJECTS_KEPT = 1000
@@ -204,6 +205,8 @@ def column_positions(source: Source, mapping: dict[str, str]) -> dict[str, int]:
         wanted = mapping.get(col, col).strip().lower()
         if wanted in header:
             positions[col] = header.index(wanted)
+    if "date" in positions and "start" not in positions:
+        positions["start"] = positions["date"]  # a date column is the start's date (time: see .datetimes)
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         names = ", ".join(repr(mapping.get(c, c)) for c in missing)
@@ -226,6 +229,8 @@ class Spec:
     table: str | None = None
     query: str | None = None
     encoding: str | None = None  # None: detect (CSV only)
+    status_words: dict[str, list[str]] = field(default_factory=dict)  # [import.status]
+    display: str | None = None  # the source's name in messages, when not its path (stdin)
 
     def open(self) -> Source:
         if "\x00" in str(self.path):
@@ -354,11 +359,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def prepare(spec: Spec) -> Prepared:
-    """Open the source and check its header; raises ImportFileError for an unusable one."""
-    source = spec.open()
+def prepare(spec: Spec, source: Source | None = None) -> Prepared:
+    """Open the source (unless given) and check its header; raises ImportFileError for an unusable one."""
+    source = source or spec.open()
+    if spec.display:
+        source.name = spec.display
     try:
         positions = column_positions(source, spec.mapping)
+        source.records, positions = datetimes.join_date_time(source.records, positions, len(source.header))
         if "practice" not in positions and not spec.practice:
             raise ImportFileError(
                 f"{source.name}: no practice column; pass --practice NAME or set practice in the config"
@@ -367,5 +375,5 @@ def prepare(spec: Spec) -> Prepared:
         source.close()
         raise
     fields = header_fields(source.header) if source.delimiter else None
-    one, many = converters(positions, ZoneInfo(spec.zone), spec.practice, fields)
+    one, many = converters(positions, ZoneInfo(spec.zone), spec.practice, fields, statuses(spec.status_words))
     return Prepared(spec, source, frozenset(positions), one, many)

@@ -27,12 +27,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import repeat
 from typing import Any, Final
 
-from smsremind.clock import NonexistentTimeError, aware, parse_wall
+from smsremind.clock import NonexistentTimeError, aware, has_time_of_day, parse_wall
 from smsremind.intake.encoding import NOT_TEXT
+from smsremind.intake.words import Words, languages, statuses
 
-STATUSES = {"": "scheduled", "scheduled": "scheduled", "cancelled": "cancelled", "canceled": "cancelled"}
-LANGUAGES = {"pl": "pl", "cs": "cs", "cz": "cs", "en": "en"}
-_LANGUAGE_OR_NONE = {**LANGUAGES, "": None}
 _NOT_A_LANGUAGE = object()
 _CACHE_LIMIT = 200_000
 # Never in a real id or practice name: a quote there means a stray one shifted the row; a control
@@ -85,7 +83,8 @@ class WallParser:
             hit = self._parse(text, what)
             if len(self.known) >= _CACHE_LIMIT:
                 self.known.clear()
-            self.known[text] = hit
+            if has_time_of_day(text):  # a bare date (booked_at) must never pass as a start
+                self.known[text] = hit
         return hit
 
     def many(self, texts: Sequence[str], what: str) -> list[str]:
@@ -112,6 +111,8 @@ class WallParser:
                 wall = parse_wall(stripped)
             if not YEARS[0] <= wall.year <= YEARS[1]:
                 raise ValueError(f"{stripped!r}: year {wall.year} is out of range ({YEARS[0]}-{YEARS[1]})")
+            if what == "start" and not has_time_of_day(stripped):
+                raise ValueError(f"{stripped!r} has no time of day (a separate time column: --map time=NAME)")
             if wall.tzinfo is not None:  # an explicit offset: an instant, not a wall time
                 return wall.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
             return (wall - self._offset(wall)).isoformat(timespec="seconds") + "Z"
@@ -151,15 +152,21 @@ def header_fields(header: Sequence[str]) -> Fields:
 
 
 def converters(
-    positions: dict[str, int], tz: tzinfo, practice: str | None, fields: Fields | None = None
+    positions: dict[str, int],
+    tz: tzinfo,
+    practice: str | None,
+    fields: Fields | None = None,
+    status_words: Words | None = None,
 ) -> tuple[Convert, ConvertMany]:
     """The record validators (``one``, ``many``) for fixed column positions.
 
     With ``fields`` (a CSV file), a record with another number of fields is a
     StructuralError; without, only a record too short for a column used is rejected.
+    ``status_words``: the status words in force (built in, plus ``[import.status]``).
     """
     parse = WallParser(tz)
-    return _one(positions, parse, practice, fields), _many(positions, parse, practice, fields)
+    words = (status_words or statuses(), languages())
+    return _one(positions, parse, practice, fields, words), _many(positions, parse, practice, fields, words)
 
 
 def _check_fields(r: list[Any], fields: Fields) -> None:
@@ -179,9 +186,14 @@ def held_ids(r: list[Any]) -> list[str]:
 
 
 def _one(
-    positions: dict[str, int], parse: WallParser, practice: str | None, fields: Fields | None
+    positions: dict[str, int],
+    parse: WallParser,
+    practice: str | None,
+    fields: Fields | None,
+    words: tuple[Words, Words],
 ) -> Convert:
     known = parse.known
+    status_of, language_of = words
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
     i_status, i_language, i_booked = (positions.get(c) for c in ("status", "language", "booked_at"))
@@ -209,12 +221,12 @@ def _one(
         if not phone:
             raise RowError("phone is empty")
         start = known.get(start_text) or parse(start_text, "start")  # inline: a hit costs no call
-        status = STATUSES.get(status_text) or STATUSES.get(status_text.strip().lower())
+        status = status_of.get(status_text) or status_of.lookup(status_text)
         if status is None:
-            raise RowError(f"status {status_text.strip()!r} is not scheduled or cancelled")
-        language = LANGUAGES.get(lang_text) or LANGUAGES.get(lang_text.strip().lower())
+            raise RowError(status_of.unknown(status_text))
+        language = language_of.get(lang_text) or language_of.lookup(lang_text)
         if language is None and lang_text.strip():
-            raise RowError(f"language {lang_text.strip()!r} is not pl, cs or en")
+            raise RowError(language_of.unknown(lang_text))
         if practice and where and where != practice:
             raise RowError(f"practice {where!r} differs from --practice {practice!r}")
         where = where or practice or ""
@@ -227,9 +239,14 @@ def _one(
 
 
 def _many(
-    positions: dict[str, int], parse: WallParser, practice: str | None, fields: Fields | None
+    positions: dict[str, int],
+    parse: WallParser,
+    practice: str | None,
+    fields: Fields | None,
+    words: tuple[Words, Words],
 ) -> ConvertMany:
     strip = str.strip
+    status_of, language_of = words
     fewest, most = fields or (max(positions.values()) + 1, sys.maxsize)
     i_id, i_start, i_phone = positions["id"], positions["start"], positions["phone"]
     i_patient, i_practice, i_doctor = (positions.get(c) for c in ("patient", "practice", "doctor"))
@@ -249,12 +266,12 @@ def _many(
             return None
         statuses: Iterable[str | None] = repeat("scheduled")
         if i_status is not None:
-            statuses = list(map(STATUSES.get, cols[i_status]))
+            statuses = list(map(status_of.get, cols[i_status]))
             if None in statuses:
                 return None
         languages: Iterable[Any] = repeat(None)
         if i_language is not None:
-            languages = list(map(_LANGUAGE_OR_NONE.get, cols[i_language], repeat(_NOT_A_LANGUAGE)))
+            languages = list(map(language_of.get, cols[i_language], repeat(_NOT_A_LANGUAGE)))
             if _NOT_A_LANGUAGE in languages:
                 return None
         if i_practice is None:

@@ -11,13 +11,14 @@ import pytest
 
 from smsremind import clock
 from smsremind.errors import ImportFileError
-from smsremind.intake import importer, sync
+from smsremind.intake import importer, sync, words
 from smsremind.storage.store import Store
 from tests.conftest import csv_file
 
 WAW = clock.zone("Europe/Warsaw")
 PRG = clock.zone("Europe/Prague")
 HEADER = "id,start,phone,patient,practice,status\n"
+ACCEPTED = words.statuses().accepted() + "; add yours in [import.status]"
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_bad_rows_rejected_with_line_numbers_good_rows_kept(store: Store, tmp_pa
             "start '2026-02-30 10:00' is not a valid date and time (day is out of range for month)",
         ),
         (5, "phone is empty"),
-        (6, "status 'maybe' is not scheduled or cancelled"),
+        (6, "status 'maybe' is not scheduled or cancelled (accepted words: " + ACCEPTED + ")"),
         (8, "duplicate id '1' (already earlier in the file)"),
     ]
     assert rows(store, "ext_id", "status") == [("1", "scheduled"), ("7", "cancelled")]

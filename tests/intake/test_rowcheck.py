@@ -35,15 +35,27 @@ VALUES: dict[str, list[str]] = {
         "2026-10-25 02:30",  # exists twice
         "2026-02-30 10:00",
         "tomorrow",
+        "2026-11-24",  # a date without a time of day
+        "24.11.2026",
         "",
     ],
     "phone": ["601234567", " +48 601 234 567 ", ""],
     "patient": ["", " Anna ", "Łucja Żółć"],
     "practice": ["P", " P ", "", "Q"],
     "doctor": ["", "dr Nowak ", "dr Dąbrowski"],
-    "status": ["", "scheduled", "cancelled", "canceled", "Cancelled", " scheduled", "maybe"],
-    "language": ["", "pl", "cs", "cz", "en", "PL", " en", "de"],
-    "booked_at": ["", "2026-11-01 09:00", " 2026-11-01 09:00 ", "2026-11-24 10:00", "garbage"],
+    "status": [
+        "",
+        "scheduled",
+        "cancelled",
+        "canceled",
+        "Cancelled",
+        " scheduled",
+        "maybe",
+        "odwołana",
+        "ZRUSENO",
+    ],
+    "language": ["", "pl", "cs", "cz", "en", "PL", " en", "de", "polski", "Čeština", "pl-PL"],
+    "booked_at": ["", "2026-11-01 09:00", " 2026-11-01 09:00 ", "2026-11-24 10:00", "garbage", "2026-11-24"],
 }
 
 
