@@ -118,6 +118,7 @@ def import_(
     """
     if table and query:
         raise InvalidInputError("give either --table or --query, not both")
+    formats.check_address(source)
     mapping = _mapping(app, maps)
     spec = importer.Spec(
         Path(source),

@@ -14,6 +14,7 @@ read only once.  The copy is deleted when the import ends.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -38,6 +39,12 @@ class Options:
     now: datetime
     region: str = "PL"
     sheet: str | None = None
+
+
+def check_address(text: str) -> None:
+    """A feed or web address is not fetched (cron must not depend on a network): the file is."""
+    if re.match(r"(?i)^(https?|webcal)://", text.strip()):
+        raise ImportFileError(f"{text}: a feed address; download the .ics file and import the file")
 
 
 def kind(path: Path) -> str:

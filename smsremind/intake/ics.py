@@ -64,8 +64,6 @@ class _Scan:
 
 
 def open_ics(path: Path, now: datetime, zone: str, region: str) -> Source:
-    if str(path).lower().startswith(("http://", "https://", "webcal://")):
-        raise ImportFileError(f"{path}: a feed address; download the .ics file and import the file")
     scan = _scan(path)
     if not scan.events:
         raise ImportFileError(f"{path}: no events (VEVENT) in this calendar; nothing to import")

@@ -41,18 +41,24 @@ def open_xlsx(path: Path, sheet: str | None, mapping: dict[str, str]) -> Source:
     import openpyxl  # imported here: loading it takes a moment, and CSV imports do not need it
 
     _check_is_workbook(path)
+    fh = open(path, "rb")  # noqa: SIM115 - a file, not the name: openpyxl refuses names without .xlsx
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a damaged archive fails in many ways inside openpyxl
-        raise ImportFileError(
-            f"{path}: cannot read this Excel workbook (damaged file: {_why(exc)})"
-        ) from None
-    try:
+        try:
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # a damaged archive fails in many ways inside openpyxl
+            raise ImportFileError(
+                f"{path}: cannot read this Excel workbook (damaged file: {_why(exc)})"
+            ) from None
+
+        def close() -> None:
+            book.close()
+            fh.close()
+
         ws = _worksheet(book, sheet, path)
         ws.reset_dimensions()  # some writers store wrong sheet dimensions; read what is there
-        return _source(path, ws, book.epoch, mapping, book.close)
+        return _source(path, ws, book.epoch, mapping, close)
     except BaseException:
-        book.close()
+        fh.close()
         raise
 
 
