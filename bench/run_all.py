@@ -21,6 +21,7 @@ def run(script: str, *args: str) -> None:
 
 def main() -> None:
     run("import_bench.py", "--repeat", "9")
+    run("formats_bench.py")
     run("plan_bench.py")
     run("throughput.py")
     run("fault_suite.py")
@@ -34,6 +35,13 @@ def main() -> None:
         print(
             f"| databases on {r['databases_on']} | {r['floor_s']} | {r['import_s']} | {r['ratio']} "
             f"| {r['reimport_unchanged_s']} | {r['import_peak_rss_mb']} |"
+        )
+    print("\n| import of | rows | MB | s (CPU s) | rows/s | peak RSS MB | unchanged re-import s (CPU s) |")
+    print("|---|---|---|---|---|---|---|")
+    for f in json.loads((OUT / "formats.json").read_text()):
+        print(
+            f"| {f['file']} | {f['rows']} | {f['mb']} | {f['import_s']} ({f['import_cpu_s']}) "
+            f"| {f['rows_per_s']} | {f['peak_rss_mb']} | {f['reimport_s']} ({f['reimport_cpu_s']}) |"
         )
     print("\n| planning | stored | due now | preview ms | run --dry-run ms |")
     print("|---|---|---|---|---|")

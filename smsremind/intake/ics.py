@@ -51,6 +51,9 @@ HORIZON = timedelta(days=90)
 _RECURRING = {"RRULE", "RDATE", "RECURRENCE-ID"}
 _PHONEISH = re.compile(r"(?:\+|\b00)?\d[\d \-./()]{5,}\d")
 _SEPARATORS = " \t,;:-–/()|"
+# The properties a visit is read from; the rest (DTSTAMP, DTEND, alarms, X-…) is not parsed at all:
+# parsing is most of the cost of a calendar import.
+_NEEDED = {"UID", "DTSTART", "SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "ATTENDEE"}
 
 
 @dataclass
@@ -105,6 +108,21 @@ def _lines(path: Path) -> Iterator[str]:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ImportFileError(f"{path}: not an iCalendar file (not UTF-8 text)") from None
+
+
+def _needed(lines: list[str]) -> list[str]:
+    """An event's own BEGIN/END and the properties in _NEEDED, without nested components."""
+    kept, depth = [lines[0]], 0
+    for line in lines[1:-1]:
+        name = _name(line)
+        if name == "BEGIN":
+            depth += 1
+        elif name == "END":
+            depth -= 1
+        elif not depth and name in _NEEDED:
+            kept.append(line)
+    kept.append(lines[-1])
+    return kept
 
 
 def _name(line: str) -> str:
@@ -166,7 +184,7 @@ class _Reader:
                 series += lines
                 continue
             try:
-                event = icalendar.Event.from_ical("\r\n".join(lines))
+                event = icalendar.Event.from_ical("\r\n".join(_needed(lines)))
             except ValueError as exc:
                 raise ImportFileError(f"{self.path}: event {uid!r} is not valid iCalendar ({exc})") from None
             yield self._record(event, "")
