@@ -366,7 +366,7 @@ def prepare(spec: Spec, source: Source | None = None) -> Prepared:
         source.name = spec.display
     try:
         positions = column_positions(source, spec.mapping)
-        source.records, positions = datetimes.join_date_time(source.records, positions, len(source.header))
+        source.records, positions = datetimes.join_date_time(source.records, positions)
         if "practice" not in positions and not spec.practice:
             raise ImportFileError(
                 f"{source.name}: no practice column; pass --practice NAME or set practice in the config"
