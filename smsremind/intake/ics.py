@@ -110,19 +110,27 @@ def _lines(path: Path) -> Iterator[str]:
         raise ImportFileError(f"{path}: not an iCalendar file (not UTF-8 text)") from None
 
 
-def _needed(lines: list[str]) -> list[str]:
-    """An event's own BEGIN/END and the properties in _NEEDED, without nested components."""
-    kept, depth = [lines[0]], 0
+def _own(lines: list[str]) -> list[tuple[str, str]]:
+    """(name, line) of a component's own properties: not those of nested ones (an alarm's UID)."""
+    own, depth = [], 0
     for line in lines[1:-1]:
         name = _name(line)
         if name == "BEGIN":
             depth += 1
         elif name == "END":
             depth -= 1
-        elif not depth and name in _NEEDED:
-            kept.append(line)
-    kept.append(lines[-1])
-    return kept
+        elif not depth:
+            own.append((name, line))
+    return own
+
+
+def _uid(own: list[tuple[str, str]]) -> str:
+    return next((line.split(":", 1)[1].strip() for name, line in own if name == "UID"), "")
+
+
+def _needed(lines: list[str], own: list[tuple[str, str]]) -> list[str]:
+    """An event's BEGIN/END and its own properties in _NEEDED."""
+    return [lines[0], *(line for name, line in own if name in _NEEDED), lines[-1]]
 
 
 def _name(line: str) -> str:
@@ -161,9 +169,9 @@ def _scan(path: Path) -> _Scan:
             scan.zones += lines
         elif kind == "VEVENT":
             scan.events += 1
-            names = {_name(x): x for x in lines}
-            if _RECURRING & names.keys():
-                scan.recurring.add(names.get("UID", "UID:").split(":", 1)[1].strip())
+            own = _own(lines)
+            if any(name in _RECURRING for name, _ in own):
+                scan.recurring.add(_uid(own))
     return scan
 
 
@@ -179,12 +187,13 @@ class _Reader:
         for kind, lines in _blocks(self.path):
             if kind != "VEVENT":
                 continue
-            uid = next((x.split(":", 1)[1].strip() for x in lines if _name(x) == "UID"), "")
+            own = _own(lines)
+            uid = _uid(own)
             if uid in self.scan.recurring:
                 series += lines
                 continue
             try:
-                event = icalendar.Event.from_ical("\r\n".join(_needed(lines)))
+                event = icalendar.Event.from_ical("\r\n".join(_needed(lines, own)))
             except ValueError as exc:
                 raise ImportFileError(f"{self.path}: event {uid!r} is not valid iCalendar ({exc})") from None
             yield self._record(event, "")
