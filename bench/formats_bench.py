@@ -9,6 +9,11 @@ Each size is imported into a fresh database (baseline), then again
 unchanged, in a fresh process each, ``--repeat`` times; reported: medians of
 wall and CPU (user+sys) seconds, rows per wall second, and peak RSS.  Two
 sizes (a quarter and the whole) show whether memory grows with the file.
+
+Peak RSS of an import includes SQLite's page cache, which the import lets
+grow to 64 MB (``sync._IMPORT_CACHE_KIB``) with the database; so the reader
+is also measured alone (``reader_peak_rss_mb``: every record read and
+validated, nothing stored), which is what streaming keeps flat.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import statistics
 import sys
 import tempfile
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -44,6 +50,23 @@ def write_xlsx(path: Path, total: int) -> None:
         word = "odwołana" if status == "cancelled" else "potwierdzona"
         ws.append([int(vid), at.replace(hour=0, minute=0), at.time(), patient, number, word, practice])
     book.save(path)
+    add_dimension(path, f"A1:G{total + 2}")
+
+
+def add_dimension(path: Path, ref: str) -> None:
+    """Store the sheet's size, as Excel and LibreOffice do and openpyxl's write-only mode does not.
+
+    Without it openpyxl reads the whole sheet once more while opening the
+    workbook, just to find its size (see docs/performance.md).
+    """
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(b"<sheetViews>", f'<dimension ref="{ref}" /><sheetViews>'.encode(), 1)
+            new.writestr(item, data)
+    tmp.replace(path)
 
 
 WARSAW = (
@@ -73,6 +96,23 @@ def write_ics(path: Path, total: int) -> None:
         fh.write("END:VCALENDAR\r\n")
 
 
+READER = r"""
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from smsremind.intake import formats, importer
+args = sys.argv[2:]
+mapping = dict(arg.split("=", 1) for arg in args if "=" in arg)  # the --map pairs
+practice = args[args.index("--practice") + 1] if "--practice" in args else None
+spec = importer.Spec(Path(sys.argv[1]), mapping, "Europe/Warsaw", practice)
+now = datetime(2026, 11, 23, 7, tzinfo=ZoneInfo("Europe/Warsaw"))
+prepared = formats.prepare(spec, formats.Options(now))
+# dedupe=False as in a bulk load: the hash set of seen ids is sync's, not the reader's
+print(sum(len(b.rows) for b in prepared.batches(1000, dedupe=False)))
+"""
+
+
 def run(path: Path, total: int, extra: list[str], repeat: int) -> dict:
     first, again = [], []
     for _ in range(repeat):
@@ -82,6 +122,7 @@ def run(path: Path, total: int, extra: list[str], repeat: int) -> dict:
             first.append(measure(argv, cwd=tmp, ok=(0, 3)))  # 3: the generator's few bad phones
             again.append(measure(argv, cwd=tmp, ok=(0, 3)))
     wall = statistics.median(w for w, _, _ in first)
+    reader = measure([sys.executable, "-c", READER, str(path), *extra])
     return {
         "file": path.name,
         "rows": total,
@@ -93,6 +134,9 @@ def run(path: Path, total: int, extra: list[str], repeat: int) -> dict:
         "reimport_s": round(statistics.median(w for w, _, _ in again), 2),
         "reimport_cpu_s": round(statistics.median(c for _, c, _ in again), 2),
         "reimport_peak_rss_mb": max(r for _, _, r in again),
+        "reader_s": round(reader[0], 2),
+        "reader_cpu_s": round(reader[1], 2),
+        "reader_peak_rss_mb": reader[2],
         "rounds": [
             {
                 "wall": round(w, 2),

@@ -268,3 +268,19 @@ def test_time_cells_round_to_the_second() -> None:
     assert _serial_text(0.375, datetime(1899, 12, 30)) == "09:00:00"
     assert _serial_text(46363.5, datetime(1899, 12, 30)) == "2026-12-07 12:00:00"
     assert _serial_text(44901.5, datetime(1904, 1, 1)) == "2026-12-07 12:00:00"  # a Mac workbook
+
+
+def test_a_wrong_stored_sheet_size_does_not_cut_rows_or_columns(app: Cli) -> None:
+    """Some exporters store a sheet size of A1:A1; every row and column is still read."""
+    import zipfile
+
+    write_xlsx(app.folder, VISITS)
+    good, bad = app.folder / "raport.xlsx", app.folder / "small.xlsx"
+    with zipfile.ZipFile(good) as old, zipfile.ZipFile(bad, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(b'<dimension ref="A1:F6"', b'<dimension ref="A1:A1"')
+                assert b'ref="A1:A1"' in data
+            new.writestr(item, data)
+    assert app.json("import", "small.xlsx", "--practice", "P", *MAPS, now="2026-11-20 10:00")["new"] == 3
