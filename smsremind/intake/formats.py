@@ -49,6 +49,8 @@ def check_address(text: str) -> None:
 
 def kind(path: Path) -> str:
     """``csv``, ``xlsx`` or ``ics``: by the name's extension, else by the content."""
+    if "\x00" in str(path):
+        return "csv"  # not a name a file can have: the CSV reader says so
     by_name = _EXTENSIONS.get(path.suffix.lower())
     if by_name:
         return by_name

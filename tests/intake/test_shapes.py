@@ -51,7 +51,7 @@ def test_date_and_time_columns_with_every_way_of_writing_the_time(app: Cli) -> N
 
 def test_date_and_time_columns_from_the_config(make_app) -> None:
     app = make_app('[import.columns]\nid = "Nr"\ndate = "Data"\ntime = "Godzina"\nphone = "Tel"\n')
-    path = csv_file(app.folder, "Nr,Data,Godzina,Tel,Extra\n1,07.12.2026,14.30,601234567,x,y\n")
+    path = csv_file(app.folder, "Nr,Data,Godzina,Tel,Extra\n1,07.12.2026,14.30,601234567,x\n")
     assert app.json("import", str(path), "--practice", "P", now="2026-11-20 10:00")["new"] == 1
     assert stored(app) == [("1", "2026-12-07T13:30:00Z")]
 
