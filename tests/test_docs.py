@@ -45,3 +45,53 @@ def test_readme_lists_every_top_level_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for (name,), _ in TOP_LEVEL:
         assert f"`{name}" in readme, name
+
+
+def _example_keys(table: dict, section: str = "") -> list[tuple[str, str]]:
+    """(section, key) for every key of config.example.toml; a table of data (packs) is one key."""
+    found = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            name = f"{section}.{key}" if section else key
+            if value and all(k.isidentifier() for k in value):
+                found += _example_keys(value, name)
+            else:
+                found.append((name, ""))  # [payments.packs], [import.columns]: documented as a table
+        else:
+            found.append((section, key))
+    return found
+
+
+def _doc_sections(text: str) -> dict[str, str]:
+    """'## `[gateway]`' -> the text up to the next '## ' heading; '## Top level' -> ''."""
+    sections: dict[str, str] = {}
+    for chunk in text.split("\n## ")[1:]:
+        heading, _, body = chunk.partition("\n")
+        name = heading.strip().strip("`").strip("[]") if "[" in heading else ""
+        sections[name] = body
+    return sections
+
+
+def test_every_example_config_key_is_documented() -> None:
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    example = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    sections = _doc_sections((ROOT / "docs" / "configuration.md").read_text(encoding="utf-8"))
+    keys = _example_keys(example)
+    assert len(keys) > 60  # the walk really saw the example
+    for section, key in keys:
+        assert section in sections, f"docs/configuration.md has no section [{section}]"
+        if key:
+            assert f"| `{key}` |" in sections[section], f"[{section}] {key} is not in docs/configuration.md"
+
+
+def test_product_docs_stay_inside_the_repo() -> None:
+    from tests.conftest import ROOT
+
+    docs = [ROOT / "README.md", ROOT / "config.example.toml", *sorted((ROOT / "docs").glob("*.md"))]
+    for path in docs:
+        text = path.read_text(encoding="utf-8")
+        for banned in ("SPEC §", "SPEC.md", "../shared"):
+            assert banned not in text, f"{path.name} mentions {banned!r}"
