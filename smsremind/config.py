@@ -240,7 +240,8 @@ class _Loader:
     def resolve(self, value: str | Path, where: str, db_dir: Path | None) -> Path:
         p = Path(value).expanduser()
         base = self.base if where == "config" or db_dir is None else db_dir
-        return p if p.is_absolute() else (base / p).resolve()
+        # normpath, not resolve(): a symlink must stay visible so that it can be refused
+        return p if p.is_absolute() else Path(os.path.normpath(base / p))
 
     def value(self, f: Any, raw: Any, label: str, db_dir: Path | None) -> Any:
         try:
@@ -296,20 +297,42 @@ def parse(text: str, path: Path) -> Config:
     if "\x00" in database:
         raise loader.fail(f"database = {_show(_no_nul(database))}", _NUL_IN_PATH)
     db_path = Path(database).expanduser()
-    db_dir = (db_path if db_path.is_absolute() else (path.parent / db_path)).resolve().parent
+    db_dir = Path(os.path.normpath(db_path if db_path.is_absolute() else path.parent / db_path)).parent
     return replace(loader.section(Config, data, "", db_dir), path=path)
+
+
+_PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def not_a_file(path: Path, st: os.stat_result) -> bool:
+    """A device, folder or kernel file (``/proc``, ``/sys`` files claim to be regular)."""
+    real = Path(os.path.realpath(path))
+    return not stat.S_ISREG(st.st_mode) or any(real.is_relative_to(p) for p in _PSEUDO)
+
+
+def exists(path: Path) -> bool:
+    """True for an existing config file; something else there (``/dev/…``, a folder) is an error."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not_a_file(path, st):
+        raise ConfigError(f"{path} is not a regular file; give the path of a TOML config file")
+    return True
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     path = locate(explicit)
     if "\x00" in str(path):
         raise ConfigError(f"{_no_nul(str(path))}: {_NUL_IN_PATH}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not exists(path):
         raise ConfigError(
             f"no config file at {path} (run `smsremind init`, or pass --config / set {CONFIG_ENV})"
-        ) from None
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse(text, path)

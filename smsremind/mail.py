@@ -12,6 +12,7 @@ import mailbox
 import os
 import smtplib
 import ssl
+import stat
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -71,8 +72,21 @@ def _smtp(cfg: Config, msg: EmailMessage) -> str:
     return f"smtp://{e.host}:{e.port}"
 
 
+def _safe_maildir(path: os.PathLike[str]) -> None:
+    """Mail names patients' practices and purchases: never into someone else's or a linked folder."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return  # mailbox creates it under our umask 077
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise MailError(f"cannot write mail into {path}: not a folder (a symbolic link?); give the real path")
+    if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise MailError(f"cannot write mail into {path}: it belongs to another user or others can write it")
+
+
 def _maildir(cfg: Config, msg: EmailMessage) -> str:
     path = cfg.email.maildir
+    _safe_maildir(path)
     old = os.umask(0o077)
     try:
         box = mailbox.Maildir(path, create=True)

@@ -19,19 +19,18 @@ from tests.conftest import SAMPLE, Cli, csv_file
 HEAD = "id,start,phone,patient,practice\n"
 
 
-def test_init_writes_private_config_and_database_and_refuses_overwrite(tmp_path: Path) -> None:
+def test_init_writes_private_config_and_database_and_never_overwrites(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["init"])
     assert result.exit_code == 0, result.output
     for name in ("smsremind.toml", "smsremind.db"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     assert "enabled = false" in (tmp_path / "smsremind.toml").read_text()
+    before = (tmp_path / "smsremind.toml").read_bytes()
     again = runner.invoke(cli, ["init"])
-    assert again.exit_code == 1
-    assert (
-        again.stderr
-        == f"smsremind: error: {tmp_path / 'smsremind.toml'} already exists; not overwriting it\n"
-    )
+    assert again.exit_code == 0 and again.stderr == ""
+    assert "already exists; nothing changed" in again.stdout
+    assert (tmp_path / "smsremind.toml").read_bytes() == before
 
 
 def test_missing_or_broken_config_is_one_line_exit_1(tmp_path: Path) -> None:

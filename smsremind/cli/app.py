@@ -28,7 +28,7 @@ from smsremind import clock, config
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.intake.phones import mask
 from smsremind.rules.messages import Planned
-from smsremind.storage.store import Store
+from smsremind.storage.store import MissingDatabaseError, Store
 
 # Not a terminal (cron mail, a pipe): rich would assume 80 columns and squash the tables.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -95,7 +95,12 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.cfg.database)
+            try:
+                self._store = Store(self.cfg.database)
+            except MissingDatabaseError as exc:
+                raise SmsRemindError(
+                    f"{exc}; create it with: smsremind --config {self.cfg.path} init"
+                ) from None
         return self._store
 
     @cached_property

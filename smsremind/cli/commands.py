@@ -30,7 +30,8 @@ from smsremind.sending import gateways, runner
 from smsremind.sending import status as status_mod
 from smsremind.sending.report import COUNTS, RunReport
 from smsremind.storage import purge
-from smsremind.storage.store import Store, create_private
+from smsremind.storage.files import append_private, check_path
+from smsremind.storage.store import Store
 
 _MAX_REJECT_LINES = 100
 
@@ -38,7 +39,10 @@ _MAX_REJECT_LINES = 100
 @cli.command()
 @pass_app
 def init(app: App) -> None:
-    """Write a commented config file and create the database.
+    """Write a commented config file (unless one exists) and create the database it names.
+
+    A config written by hand or deployed by Ansible is kept byte for byte;
+    only the missing database is created. Run again, it changes nothing.
 
     \b
     Example:
@@ -46,15 +50,19 @@ def init(app: App) -> None:
       smsremind --config /srv/gabinet/smsremind.toml init
     """
     path = config.locate(app.config_path)
-    if path.exists():
-        raise SmsRemindError(f"{path} already exists; not overwriting it")
-    text = resources.files("smsremind").joinpath("config.example.toml").read_text(encoding="utf-8")
-    create_private(path)
-    path.write_text(text, encoding="utf-8")
-    cfg = config.load(path)
+    if not config.exists(path):
+        text = resources.files("smsremind").joinpath("config.example.toml").read_text(encoding="utf-8")
+        with append_private(path) as fh:
+            fh.write(text)
+        out.print(f"Wrote {path} (sending is off until you set enabled = true)", highlight=False)
+    else:
+        out.print(f"Using the existing config {path}", highlight=False)
+    cfg = app.cfg
+    if check_path(cfg.database):
+        out.print(f"Database {cfg.database} already exists; nothing changed", highlight=False)
+        return
     Store(cfg.database, create=True).close()
-    out.print(f"Wrote {path} (sending is off until you set enabled = true)")
-    out.print(f"Created database {cfg.database}")
+    out.print(f"Created database {cfg.database}", highlight=False)
 
 
 def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:

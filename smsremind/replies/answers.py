@@ -19,7 +19,8 @@ from typing import Any
 from smsremind.clock import day_start, fmt_local, from_store, to_store
 from smsremind.config import Config
 from smsremind.replies.words import CANCEL, CONFIRM
-from smsremind.storage.store import Store, create_private
+from smsremind.storage.files import create_private
+from smsremind.storage.store import Store
 
 CONFIRMED, CANCEL_REQUESTED, NO_ANSWER = "confirmed", "cancel requested", "no answer"
 _STATE = {CONFIRM: CONFIRMED, CANCEL: CANCEL_REQUESTED}

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import fcntl
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,26 +27,23 @@ import sqlite_utils
 
 from smsremind.clock import to_store
 from smsremind.errors import SmsRemindError
+from smsremind.storage import files
 from smsremind.storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
 
 
-def create_private(path: Path, mode: int = 0o600) -> None:
-    """Create ``path`` empty with ``mode`` unless it exists (umask cannot widen it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, mode)
-    os.close(fd)
-    os.chmod(path, mode)
+class MissingDatabaseError(SmsRemindError):
+    """The config names a database that does not exist yet (the CLI says how to create it)."""
 
 
 class Store:
     def __init__(self, path: Path, create: bool = False):
         self.path = Path(path)
-        if not self.path.exists():
+        if not files.check_path(self.path):  # a symlink, even a dangling one, is refused here
             if not create:
-                raise SmsRemindError(f"no database at {self.path} (run `smsremind init`)")
-            create_private(self.path)
+                raise MissingDatabaseError(f"no database at {self.path}")
+            files.create_private(self.path)
         try:
             self.conn = sqlite3.connect(
                 self.path,
@@ -84,8 +80,7 @@ class Store:
     def run_lock(self) -> Iterator[bool]:
         """Yield True while holding the exclusive run lock, False if another run has it."""
         lock_path = self.path.with_name(self.path.name + ".lock")
-        create_private(lock_path)
-        with open(lock_path, "a+") as fh:
+        with files.append_private(lock_path) as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

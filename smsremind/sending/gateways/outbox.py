@@ -21,9 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from smsremind.errors import GatewayError
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
-from smsremind.storage.store import create_private
+from smsremind.storage.files import append_private, check_path
 
 log = logging.getLogger(__name__)
 INBOX = "inbox.jsonl"
@@ -38,6 +39,19 @@ class OutboxGateway(Gateway):
     def __init__(self, path: Path):
         self.path = path
         self.inbox = path.with_name(INBOX)
+        self._checked = False
+
+    def _check(self) -> None:
+        """An existing file that is not our JSON lines (a typo'd path, /etc/passwd) is never appended to."""
+        first = b""
+        if check_path(self.path):  # a symlink, a FIFO or someone else's file is refused before reading
+            with open(self.path, "rb") as fh:
+                first = fh.readline(65536)
+        if first and not first.startswith(b"{"):
+            raise GatewayError(
+                f"{self.path} is not an smsremind outbox (not JSON lines); refusing to write to it"
+            )
+        self._checked = True
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         if resend and self._contains(sms.key):
@@ -55,8 +69,9 @@ class OutboxGateway(Gateway):
             },
             ensure_ascii=False,
         )
-        create_private(self.path)
-        with open(self.path, "a", encoding="utf-8") as fh:
+        if not self._checked:
+            self._check()
+        with append_private(self.path) as fh:  # never through a symlink, never someone else's file
             fcntl.flock(fh, fcntl.LOCK_EX)
             fh.write(line + "\n")
             fh.flush()
