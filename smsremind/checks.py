@@ -195,3 +195,11 @@ def words(v: Any) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
         raise ValueError('must be a list of words or phrases in quotes, e.g. ["JASNE", "PRZYJDĘ"]')
     return tuple(x.strip() for x in v)
+
+
+def url(v: Any) -> str:
+    """ "" or an http(s) URL (a push-monitoring address)."""
+    text = string(v).strip()
+    if text and not (text.startswith(("http://", "https://")) and len(text) > len("https://")):
+        raise ValueError('must be an http:// or https:// address, or "" for none')
+    return text

@@ -169,6 +169,22 @@ class Practice:
     sender: str = _opt("", checks.string)
 
 
+@dataclass(frozen=True)
+class Output:
+    table_limit: int = _opt(50, checks.whole(1, 1_000_000))
+
+
+@dataclass(frozen=True)
+class Log:
+    file: Path = _opt(Path("smsremind.log"), checks.string, path="db")
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    cron_alert_after: int = _opt(60, checks.whole(5, 7 * 24 * 60))
+    ping_url: str = _opt("", checks.url)
+
+
 SECRET_FIELDS = ("token", "password", "auth_token", "api_key", "crc")
 
 
@@ -191,6 +207,9 @@ class Config:
     payments: Payments = field(default_factory=Payments, metadata={"section": Payments})
     import_: Import = field(default_factory=Import, metadata={"section": Import, "name": "import"})
     practices: dict[str, Practice] = field(default_factory=dict, metadata={"practices": True})
+    output: Output = field(default_factory=Output, metadata={"section": Output})
+    log: Log = field(default_factory=Log, metadata={"section": Log})
+    monitoring: Monitoring = field(default_factory=Monitoring, metadata={"section": Monitoring})
 
     def practice_info(self, name: str) -> Practice:
         return self.practices.get(name, Practice())
@@ -346,6 +365,12 @@ def has_secrets(cfg: Config) -> bool:
         return False
     sections = [data.get("gateway", {}), data.get("email", {}), data.get("payments", {})]
     return any(isinstance(s, dict) and any(s.get(k) for k in SECRET_FIELDS) for s in sections)
+
+
+def secrets(cfg: Config) -> list[str]:
+    """The secret values in use (file or environment), to keep them out of logs."""
+    sections = (cfg.gateway, cfg.email, cfg.payments)
+    return [getattr(s, k) for s in sections for k in SECRET_FIELDS if getattr(s, k, "")]
 
 
 def readable_by_others(path: Path) -> bool:

@@ -30,6 +30,9 @@ def test_example_config_loads_and_documents_every_key() -> None:
         ("payments", config.Payments),
         ("payments.seller", config.Party),
         ("payments.buyer", config.Party),
+        ("output", config.Output),
+        ("log", config.Log),
+        ("monitoring", config.Monitoring),
     )
     for section, cls in sections:
         assert f"[{section}]" in text

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -25,8 +24,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from smsremind import clock, config
+from smsremind.cli import logs
 from smsremind.errors import ExitCode, SmsRemindError
-from smsremind.intake.phones import mask
+from smsremind.intake.phones import mask, mask_text
 from smsremind.rules.messages import Planned
 from smsremind.storage.store import MissingDatabaseError, Store
 
@@ -44,7 +44,7 @@ class Failure(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares a ClassVar default
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"smsremind: error: {self.format_message()}", err=True)
+        click.echo(f"smsremind: error: {mask_text(self.format_message())}", err=True)
 
 
 class Group(click.Group):
@@ -76,14 +76,16 @@ class Group(click.Group):
 class App:
     """Lazily loaded config, store and now, shared through ``ctx.obj``."""
 
-    def __init__(self, config_path: str | None, now_text: str | None):
+    def __init__(self, config_path: str | None, now_text: str | None, quiet: bool = False):
         self.config_path = config_path
         self.now_text = now_text
+        self.quiet = quiet  # -q: only warnings and errors, for cron
         self._store: Store | None = None
 
     @cached_property
     def cfg(self) -> config.Config:
         cfg = config.load(self.config_path)
+        logs.to_file(cfg.log.file, config.secrets(cfg))
         if config.has_secrets(cfg) and config.readable_by_others(cfg.path):
             err.print(
                 f"[yellow]warning:[/] {cfg.path} holds secrets and is readable by others; "
@@ -183,12 +185,9 @@ def messages_table(
     return table
 
 
-_NUMBER = re.compile(r"\+?\d[\d ()-]{6,}\d")
-
-
 def mask_numbers(text: str) -> str:
     """Gateways quote phone numbers in their error texts; people see them masked."""
-    return _NUMBER.sub(lambda m: mask(m.group(0)), text)
+    return mask_text(text)
 
 
 def answer_cell(answers: dict[str, str]) -> str:
@@ -208,10 +207,3 @@ def print_messages(
     if texts:
         for n, m in enumerate(messages, 1):
             out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)
-
-
-def setup_logging(verbose: int) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="smsremind: %(levelname)s: %(message)s")
-    if os.environ.get("SMSREMIND_DEBUG"):
-        logging.getLogger().setLevel(logging.DEBUG)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from smsremind.cli.app import (
     err,
     exit_with,
     json_option,
+    mask_numbers,
     out,
     pass_app,
     print_json,
@@ -34,6 +36,7 @@ from smsremind.storage.files import append_private, check_path
 from smsremind.storage.store import Store
 
 _MAX_REJECT_LINES = 100
+log = logging.getLogger("smsremind.cli")
 
 
 @cli.command()
@@ -151,25 +154,17 @@ def import_(
             practice=practice,
             limits=limits,
         )
+    changed = report.new + report.moved + report.cancelled + report.restored + report.updated + report.removed
+    level = logging.INFO if changed or report.rejected else logging.DEBUG  # unchanged is not news
+    log.log(level, "import %s: %s", report.source, _import_summary(report))
     if as_json:
         print_json(report.as_json())
     else:
-        _print_import(report, prepared.source.label, full)
+        _print_import(report, prepared.source.label, full, app.quiet or level == logging.DEBUG)
     exit_with(ExitCode.PARTIAL if report.rejected else ExitCode.OK)
 
 
-def _print_import(report: sync.ImportReport, label: str, full: bool) -> None:
-    for item in report.rejects[:_MAX_REJECT_LINES]:
-        err.print(f"{report.source}: {label} {item.line}: {item.reason}", highlight=False, markup=False)
-    if report.rejected > _MAX_REJECT_LINES:
-        err.print(f"... and {report.rejected - _MAX_REJECT_LINES} more rejected rows", highlight=False)
-    if not report.committed:
-        err.print(
-            f"{report.source}: --strict: {report.rejected} bad rows, nothing imported",
-            highlight=False,
-            markup=False,
-        )
-        return
+def _import_summary(report: sync.ImportReport) -> str:
     parts = [
         f"{report.new} new",
         f"{report.moved} moved",
@@ -182,7 +177,24 @@ def _print_import(report: sync.ImportReport, label: str, full: bool) -> None:
         parts.append(f"{report.removed} cancelled as missing (--full)")
     if report.rejected:
         parts.append(f"{report.rejected} rejected")
-    out.print(f"Imported {report.source}: " + ", ".join(parts), highlight=False, markup=False)
+    return ", ".join(parts)
+
+
+def _print_import(report: sync.ImportReport, label: str, full: bool, quiet: bool) -> None:
+    """Rejected rows and a damaged --full file always (stderr); the summary unless ``quiet``
+    (-q, or nothing changed)."""
+    for item in report.rejects[:_MAX_REJECT_LINES]:
+        line = f"{report.source}: {label} {item.line}: {item.reason}"
+        err.print(mask_numbers(line), highlight=False, markup=False)  # a swapped column may quote a phone
+    if report.rejected > _MAX_REJECT_LINES:
+        err.print(f"... and {report.rejected - _MAX_REJECT_LINES} more rejected rows", highlight=False)
+    if not report.committed:
+        err.print(
+            f"{report.source}: --strict: {report.rejected} bad rows, nothing imported",
+            highlight=False,
+            markup=False,
+        )
+        return
     if full and report.structural:
         err.print(
             f"{report.source}: --full cancelled nothing: the file is damaged at {label} "
@@ -190,6 +202,9 @@ def _print_import(report: sync.ImportReport, label: str, full: bool) -> None:
             highlight=False,
             markup=False,
         )
+    if quiet:
+        return
+    out.print(f"Imported {report.source}: {_import_summary(report)}", highlight=False, markup=False)
     if report.baseline:
         out.print(
             "Baseline import (no notices) for: " + ", ".join(report.baseline),
@@ -217,20 +232,55 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
     finally:
         gateway.close()
     if report.disabled:
-        err.print(
-            f"sending is disabled (enabled = false in {app.cfg.path}); nothing sent",
-            highlight=False,
-        )
+        _say_disabled(app)
     elif report.busy:
-        err.print("another `smsremind run` is in progress; nothing done", highlight=False)
+        busy = "another `smsremind run` is in progress; nothing done"
+        if app.quiet:  # an overlapping cron tick is normal: the log has it
+            log.info(busy)
+        else:  # a person who typed it should know
+            err.print(busy, highlight=False)
     if as_json:
         print_json(report.as_json())
-    elif not (report.disabled or report.busy):
-        _print_run(report)
+    elif not (report.disabled or report.busy or app.quiet) and (report.dry_run or _eventful(report)):
+        _print_run(report, app.cfg.output.table_limit)
+    _warn_run(report)
     exit_with(report.exit_code)
 
 
-def _print_run(report: RunReport) -> None:
+def _say_disabled(app: App) -> None:
+    """Cron runs every 5 minutes: a switched-off installation says so once a day, not 288 times."""
+    today = app.now.date().isoformat()
+    if app.quiet or app.store.get_meta("disabled.said") == today:
+        return
+    app.store.set_meta("disabled.said", today)
+    err.print(
+        f"sending is disabled (enabled = false in {app.cfg.path}); nothing sent (said once a day)",
+        highlight=False,
+    )
+
+
+def _eventful(report: RunReport) -> bool:
+    """Something a human may want to read: a message went, failed, was held or expired."""
+    acted = report.sent + report.failed + report.held + report.expired + report.unknown
+    return bool(acted or report.recovered or report.payments)
+
+
+def _warn_run(report: RunReport) -> None:
+    """What needs a human goes to stderr, also with -q, so that cron mails it."""
+    if report.failed or report.unknown:
+        err.print(
+            f"{report.failed} messages failed and {report.unknown} have an unknown fate; "
+            "see `smsremind status`",
+            highlight=False,
+        )
+    if report.held:
+        err.print(
+            f"{report.held} messages held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
+            highlight=False,
+        )
+
+
+def _print_run(report: RunReport, limit: int) -> None:
     head = "Dry run" if report.dry_run else "Run"
     counts = ", ".join(f"{getattr(report, k)} {k}" for k in COUNTS)
     out.print(f"{head} at {fmt_local(report.now)}: {counts}", highlight=False)
@@ -244,7 +294,12 @@ def _print_run(report: RunReport) -> None:
     if report.recovered:
         out.print(f"{report.recovered} messages left by an interrupted run were resolved", highlight=False)
     if report.messages:
-        print_messages(report.messages)
+        print_messages(report.messages[:limit])
+    if len(report.messages) > limit:
+        out.print(
+            f"… {len(report.messages) - limit} more (smsremind preview --date {report.now.date()})",
+            highlight=False,
+        )
 
 
 @cli.command()

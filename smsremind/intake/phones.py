@@ -72,6 +72,26 @@ def mask(number: str) -> str:
     return _hide(number.strip())
 
 
+def mask_text(text: str, regions: tuple[str, ...] = ("PL", "CZ")) -> str:
+    """Mask every phone number inside ``text`` (an error quoting a cell, a gateway URL, a log line).
+
+    Anything that parses as a valid number in one of ``regions`` (or with a
+    ``+CC``) is masked, wherever it stands; ``%2B`` is how URLs spell the ``+``.
+    """
+    if sum(ch.isdigit() for ch in text) < 7:
+        return text  # no room for a number: the common case stays cheap
+    text = text.replace("%2B", "+").replace("%2b", "+")
+    spans: dict[tuple[int, int], str] = {}
+    for region in regions:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            if any(match.start < end and start < match.end for start, end in spans):
+                continue  # already masked as another region's number
+            spans[match.start, match.end] = mask(match.raw_string)
+    for (start, end), shown in sorted(spans.items(), reverse=True):
+        text = text[:start] + shown + text[end:]
+    return text
+
+
 def _hide(text: str) -> str:
     """Replace every digit but the last two with '*'; text without digits is hidden whole."""
     total = sum(ch.isdigit() for ch in text)

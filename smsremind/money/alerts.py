@@ -87,6 +87,7 @@ def check(store: Store, cfg: Config, now: datetime) -> int | None:
         log.warning("%s; the alert will be retried by the next run", exc)
         _rearm(store, crossed)
         return None
+    log.info("alert mailed to %s: %s", cfg.email.admin, message.subject)
     return min(crossed)
 
 

@@ -22,6 +22,7 @@ once (after a look-up where the gateway allows one) and are listed by
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime
@@ -33,11 +34,14 @@ from smsremind.errors import SmsRemindError
 from smsremind.rules.messages import QUOTA, Planned, in_window, load_stored
 from smsremind.sending import journal
 from smsremind.sending.gateways.base import Gateway, Outcome, Result
+from smsremind.sending.report import describe
 from smsremind.sending.sender import Delivery, Dispatcher
 from smsremind.storage.store import Store
 
 if TYPE_CHECKING:
     from smsremind.sending.report import RunReport
+
+log = logging.getLogger(__name__)
 
 NOT_RESENT_LATE = "interrupted while sending; too late to resend (the gateway may have it)"
 NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"
@@ -69,8 +73,10 @@ class Outbound:
         if claimed == journal.NO_QUOTA:
             p.status, p.reason = "held", QUOTA
             journal.record(self.store, p, self.now, self.run_id)
+            log.info("held %s: %s", describe(p), QUOTA)
             self.report.add(p)
         elif claimed == journal.CLAIMED:
+            log.info("claimed %s, %d parts", describe(p), p.parts)
             self._submit(p)
 
     def send_claimed(self, p: Planned) -> None:
@@ -115,6 +121,10 @@ class Outbound:
             p.reason = result.reason or journal.GATEWAY_UNAVAILABLE
         if result.parts:
             p.parts = result.parts
+        if p.status == "sent":
+            log.info("sent %s: gateway id %s, %d parts", describe(p), result.gateway_id, p.parts)
+        else:
+            log.info("%s %s: %s", p.status, describe(p), p.reason)
         self.report.add(p)
 
     def _look_up(self, message_id: int, uncertain: Result) -> Result:

@@ -12,9 +12,20 @@ from datetime import datetime
 from typing import Any
 
 from smsremind.errors import ExitCode
+from smsremind.intake.phones import mask
 from smsremind.rules.messages import Planned
 
 COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
+
+# The id of the run this process is doing, for log lines (one run per process; the
+# worker threads log too, so a context variable would not reach them).
+current_run: int | None = None
+
+
+def describe(p: Planned) -> str:
+    """A message as a log line names it: id, kind, masked number, practice, visits."""
+    ident = f"message {p.message_id}" if p.message_id else "message"
+    return f"{ident} ({p.kind} to {mask(p.to)} at {p.practice}, visits {', '.join(p.appointment_ids)})"
 
 
 @dataclass

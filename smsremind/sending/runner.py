@@ -17,6 +17,7 @@ Order matters for exactly-once:
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -31,15 +32,17 @@ from smsremind.replies import inbox, poll
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import Planned, TextSource, Visit
 from smsremind.sending import acks, deliveries, journal
+from smsremind.sending import report as report_mod
 from smsremind.sending.gateways.base import Gateway
 from smsremind.sending.outbound import Outbound
-from smsremind.sending.report import COUNTS, RunReport
+from smsremind.sending.report import COUNTS, RunReport, describe
 from smsremind.storage.store import Store
 
 # Expiry looks back at most this far (a cron outage longer than that is
 # reported by `status`, not replayed message by message).
 _LOOKBACK_DAYS = 35
 _OPTOUTS_READ = "replies.gateway_optouts_read_at"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +99,8 @@ def run(
                 report.payments = purchase.check_pending(store, cfg, now)  # a top-up frees held messages
                 if cfg.replies.enabled:
                     _gateway_optouts(store, cfg, gateway, now)
+                for payment, state in report.payments:
+                    log.info("purchase %s: %s", payment, state)
                 ctx = planner.PlanContext.build(store, cfg, now, text_for)
                 _act(store, out, ctx, plan(store, ctx, since), run_id)
             finally:
@@ -113,8 +118,11 @@ def run(
             report.messages.sort(key=lambda m: (m.send_at, m.practice, m.to, m.kind))
         except BaseException as exc:
             _finish(store, run_id, report, "error", str(exc) or type(exc).__name__)
+            log.info("run ended in error: %s", str(exc) or type(exc).__name__)
             raise
         _finish(store, run_id, report, "partial" if report.exit_code else "ok", None)
+        done = ", ".join(f"{getattr(report, k)} {k}" for k in COUNTS)
+        log.log(logging.INFO if report.messages else logging.DEBUG, "run finished: %s", done)
         return report
 
 
@@ -156,6 +164,7 @@ def _act(store: Store, out: Outbound, ctx: planner.PlanContext, todo: Plan, run_
         journal.close_quietly(store, todo.quiet)
     for p in todo.outcomes:
         if p.status in ("skipped", "expired") and journal.record(store, p, ctx.now, run_id):
+            log.info("%s %s: %s", p.status, describe(p), p.reason)
             out.report.add(p)
         elif p.status == "due":
             out.offer(p)
@@ -167,7 +176,10 @@ def _start(store: Store, now: datetime) -> int:
             "INSERT INTO runs (pid, started_at, now) VALUES (?, ?, ?)",
             (os.getpid(), to_store(datetime.now(UTC)), to_store(now)),
         )
-    return int(cur.lastrowid or 0)
+    run_id = int(cur.lastrowid or 0)
+    report_mod.current_run = run_id
+    log.debug("run started for %s", now.isoformat(timespec="minutes"))
+    return run_id
 
 
 def _finish(store: Store, run_id: int, report: RunReport, outcome: str, error: str | None) -> None:

@@ -15,6 +15,7 @@ under a new key.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
+
+log = logging.getLogger(__name__)
 
 RETRIES = 3
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
@@ -72,7 +75,17 @@ def deliver(
         if limit:
             limit.wait()
         attempts += 1
+        started = time.monotonic()
         result = gateway.send(sms, now, resend=resend or attempts > 1)
+        log.debug(
+            "%s call for message %s, attempt %d: %s in %.0f ms%s",
+            gateway.name,
+            sms.key,
+            attempts,
+            result.outcome.name.lower(),
+            1000 * (time.monotonic() - started),
+            f" ({result.reason})" if result.reason else "",
+        )
         if result.outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
             return Delivery(result, attempts)
         if result.outcome is Outcome.UNKNOWN:

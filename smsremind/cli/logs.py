@@ -1,0 +1,90 @@
+"""Where log lines go: stderr (warnings; -v info, -vv debug) and the log file.
+
+The core logs one INFO line per decision that changed something (a message
+claimed, sent, failed, held, skipped; a payment; an alert mailed; an import).
+This module only routes them:
+
+* stderr gets WARNING and above, or INFO with ``-v`` and DEBUG with ``-vv``
+  (urllib3's HTTP status lines included), as ``smsremind: warning: …``;
+* ``[log] file`` (``smsremind.log`` beside the database, 0600) gets INFO and
+  above through a ``WatchedFileHandler``, so logrotate can move it away;
+* every line, on either side, has phone numbers masked and configured
+  secrets replaced by ``***``; file lines carry the run id.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+from smsremind.intake.phones import mask_text
+from smsremind.sending import report
+from smsremind.storage.files import create_private
+
+ROOT = "smsremind"
+FILE_FORMAT = "%(asctime)s %(levelname)s run=%(run)s %(message)s"
+
+
+class Redact(logging.Filter):
+    """Mask phone numbers and hide secrets in the message, whoever logged it (urllib3 too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = mask_text(record.getMessage())
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        record.msg, record.args = text, None
+        record.run = report.current_run or "-"
+        return True
+
+
+REDACT = Redact()
+
+
+class StderrFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"smsremind: {record.levelname.lower()}: {record.getMessage()}"
+
+
+class LogFile(logging.handlers.WatchedFileHandler):
+    """A log file that never breaks a run: a write error (disk full) is said once, then logging stops."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        detail = getattr(exc, "strerror", None) or exc
+        print(f"smsremind: warning: cannot write the log {self.baseFilename}: {detail}", file=sys.stderr)
+        logging.getLogger(ROOT).removeHandler(self)
+
+
+def setup(verbose: int) -> None:
+    """stderr logging for this process; the file is added by :func:`to_file` once the config is read."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    if os.environ.get("SMSREMIND_DEBUG"):
+        level = logging.DEBUG
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(level)
+    stderr.setFormatter(StderrFormatter())
+    stderr.addFilter(REDACT)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(stderr)
+    root.setLevel(min(level, logging.INFO))  # the file always gets INFO
+    logging.getLogger("urllib3").setLevel(level)
+
+
+def to_file(path: Path, secrets: list[str]) -> None:
+    """Also write INFO and above to ``path`` (created 0600, or checked if it exists)."""
+    REDACT.secrets = [s for s in secrets if len(s) >= 4]
+    create_private(path)
+    handler = LogFile(path, encoding="utf-8", delay=True)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(FILE_FORMAT, "%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(REDACT)
+    logging.getLogger(ROOT).addHandler(handler)  # our decisions only, not every library's chatter
