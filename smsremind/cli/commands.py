@@ -28,7 +28,7 @@ from smsremind.intake import formats, importer, sync
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
 from smsremind.rules import notices, planner
-from smsremind.sending import gateways, runner
+from smsremind.sending import gateways, ping, runner
 from smsremind.sending import status as status_mod
 from smsremind.sending.report import COUNTS, RunReport
 from smsremind.storage import purge
@@ -229,8 +229,13 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
     gateway = gateways.make(app.cfg)
     try:
         report = runner.run(app.store, app.cfg, gateway, app.now, dry_run=dry_run)
+    except BaseException:
+        ping.ping(app.cfg.monitoring.ping_url, failed=True)
+        raise
     finally:
         gateway.close()
+    if not (report.dry_run or report.disabled or report.busy):
+        ping.ping(app.cfg.monitoring.ping_url, failed=bool(report.exit_code))
     if report.disabled:
         _say_disabled(app)
     elif report.busy:
@@ -334,16 +339,28 @@ def preview(app: App, day: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--check", is_flag=True, help="One line and an exit code for a monitoring system.")
 @json_option
 @pass_app
-def status(app: App, as_json: bool) -> None:
+def status(app: App, check: bool, as_json: bool) -> None:
     """Last run, cron health, today's plan, and messages that need a look.
 
+    With --check: one line, exit 0 when healthy, else 4 (cron stalled inside
+    the sending window), 5 (the last run ended in error), 6 (messages failed
+    or unknown today) or 7 (messages held for quota), the most urgent first.
+
     \b
-    Example:
+    Examples:
       smsremind status
+      smsremind status --check     # for Nagios, Zabbix, monit: exit code and one line
     """
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
+    if check:
+        code, line = status_mod.check(app.store, ctx)
+        if code or not app.quiet:
+            click.echo(mask_numbers(line))  # one line, never wrapped: monitors read it whole
+        exit_with(code)
+        return
     doc = status_mod.status(app.store, ctx)
     if app.cfg.replies.enabled:
         doc["answers"] = answers.upcoming(app.store, app.cfg, app.now)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsremind.clock import fmt_local, from_store, to_store
+from smsremind.clock import day_start, fmt_local, from_store, to_store
 from smsremind.money import quota
 from smsremind.rules import notices, planner
-from smsremind.rules.messages import aware_lenient, load_stored
+from smsremind.rules.messages import QUOTA, aware_lenient, load_stored
 from smsremind.sending import deliveries
 from smsremind.storage.store import Store
 
-CRON_SILENCE = timedelta(hours=1)
 RECENT = timedelta(days=7)
+
+# `status --check` exit codes, most urgent first (docs/exit-codes.md); 0 is healthy.
+CHECK_CRON, CHECK_ERROR, CHECK_FAILED, CHECK_HELD = 4, 5, 6, 7
 
 
 def window_time_between(start: datetime, end: datetime, ctx: planner.PlanContext) -> timedelta:
@@ -54,12 +56,41 @@ def cron_warning(store: Store, ctx: planner.PlanContext) -> str | None:
     if last is None:
         return "no run has happened yet: add `smsremind run` to cron (every 5 minutes)"
     since = from_store(last, ctx.tz)
-    if window_time_between(since, ctx.now, ctx) > CRON_SILENCE:
+    if window_time_between(since, ctx.now, ctx) > timedelta(minutes=ctx.cfg.monitoring.cron_alert_after):
         return (
             f"no run since {fmt_local(since)} although the sending window was open: "
             f"is cron still running `smsremind run`?"
         )
     return None
+
+
+def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
+    """One line and an exit code for a monitoring system: what needs a human, most urgent first."""
+    if not ctx.cfg.enabled:
+        return 0, "OK: sending is disabled (enabled = false); nothing to watch"
+    today = to_store(day_start(ctx.now.date(), ctx.tz))
+    problems: list[tuple[int, str]] = []
+    if warning := cron_warning(store, ctx):
+        problems.append((CHECK_CRON, warning))
+    last = store.one(
+        "SELECT outcome, error FROM runs WHERE now <= ? ORDER BY now DESC, id DESC LIMIT 1",
+        (to_store(ctx.now),),
+    )
+    if last and last["outcome"] == "error":
+        problems.append((CHECK_ERROR, f"the last run ended in error: {last['error']}"))
+    bad = store.scalar(
+        "SELECT count(*) FROM messages WHERE state IN ('unknown', 'failed') AND "
+        "(send_at >= ? OR updated_at >= ?)",
+        (today, today),
+    )
+    if bad:
+        problems.append((CHECK_FAILED, f"{bad} messages failed or have an unknown fate today"))
+    if held := store.scalar("SELECT count(*) FROM messages WHERE state = 'held' AND reason = ?", (QUOTA,)):
+        problems.append((CHECK_HELD, f"{held} messages held: the SMS quota is used up"))
+    if not problems:
+        last_at = last_run(store, ctx)
+        return 0, f"OK: last run {last_at['at'] if last_at else 'never'}"
+    return problems[0][0], "PROBLEM: " + "; ".join(text for _, text in problems)
 
 
 def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
