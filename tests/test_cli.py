@@ -220,7 +220,7 @@ def test_purge_deletes_old_data_only(app: Cli) -> None:
     app("run", now="2026-11-02 10:00")
     app("run", now="2026-11-30 10:00")
     assert len(app.outbox()) == 2
-    doc = app.json("purge", "--before", "15.11.2026")
+    doc = app.json("purge", "--before", "15.11.2026", now="2026-11-30 11:00")
     assert doc == {"appointments": 1, "messages": 1}
     assert [
         m["appointments"] for m in app.json("preview", "--date", "2026-11-30", now="2026-11-30 11:00")

@@ -473,14 +473,18 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
 def purge_(app: App, before: str, as_json: bool) -> None:
     """Delete appointments and messages older than a date (the quota ledger stays).
 
+    The date may be yesterday at the latest: what a visit not yet over needs
+    to be reminded exactly once is never deleted.
+
     \b
     Example:
       smsremind purge --before 2026-01-01
     """
-    result = purge.purge(app.store, app.cfg, parse_day(before))
+    result = purge.purge(app.store, app.cfg, parse_day(before), app.now)
+    log.info("purge before %s: %s appointments, %s messages", before, result["appointments"], result["messages"])
     if as_json:
         print_json(result)
-    else:
+    elif not app.quiet:
         out.print(
             f"Deleted {result['appointments']} appointments and {result['messages']} messages "
             f"before {before}",
