@@ -374,6 +374,12 @@ def status(app: App, check: bool, as_json: bool) -> None:
 
 def _print_status(doc: dict) -> None:
     last = doc["last_run"]
+    if doc["held"]["messages"]:
+        out.print(
+            f"[bold red]Sending stopped:[/] {doc['held']['messages']} messages ({doc['held']['parts']} parts) "
+            "held for quota; buy a pack: smsremind quota buy 100|500|1000",
+            highlight=False,
+        )
     if not doc["enabled"]:
         out.print("[yellow]Sending is disabled[/] (enabled = false)")
     if last:
@@ -481,7 +487,9 @@ def purge_(app: App, before: str, as_json: bool) -> None:
       smsremind purge --before 2026-01-01
     """
     result = purge.purge(app.store, app.cfg, parse_day(before), app.now)
-    log.info("purge before %s: %s appointments, %s messages", before, result["appointments"], result["messages"])
+    log.info(
+        "purge before %s: %s appointments, %s messages", before, result["appointments"], result["messages"]
+    )
     if as_json:
         print_json(result)
     elif not app.quiet:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
 from smsremind import mail
 from smsremind.config import Config
 from smsremind.errors import MailError
 from smsremind.money import quota
+from smsremind.rules.messages import QUOTA
 from smsremind.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,85 @@ TEXTS = {
 }
 
 
+_STOPPED_KEY = "alerts.stopped"  # the quota "epoch" (month + last top-up) already told about
+
+STOPPED = {
+    "pl": (
+        "smsremind: wysyłka wstrzymana – {held} SMS czeka na doładowanie",
+        "Wysyłka przypomnień została wstrzymana: {held} wiadomości ({parts} części SMS) czeka, bo "
+        "limit SMS nie wystarcza (zostało {total}). Zostaną wysłane po doładowaniu, jeśli nadal będą "
+        "aktualne.\n\nPakiet, który je pokryje:\n    smsremind quota buy {pack}\n"
+        "Pula miesięczna odnowi się {resets}.",
+    ),
+    "cs": (
+        "smsremind: odesílání zastaveno – {held} SMS čeká na dobití",
+        "Odesílání připomínek je zastaveno: {held} zpráv ({parts} částí SMS) čeká, protože limit SMS "
+        "nestačí (zbývá {total}). Odejdou po dobití, pokud budou stále platné.\n\n"
+        "Balíček, který je pokryje:\n    smsremind quota buy {pack}\nMěsíční limit se obnoví {resets}.",
+    ),
+    "en": (
+        "smsremind: sending stopped - {held} SMS wait for a top-up",
+        "Sending has stopped: {held} messages ({parts} SMS parts) are held because the quota does not "
+        "cover them ({total} left). They go out after a top-up if they are still valid.\n\n"
+        "The pack that covers them:\n    smsremind quota buy {pack}\n"
+        "The monthly allowance renews on {resets}.",
+    ),
+}
+
+
+def _epoch(conn: Any, now: datetime) -> str:
+    """Changes with each new month and each top-up (or raised allowance): then a hold is news again."""
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM ledger WHERE kind IN ('purchase', 'adjust')")
+    return f"{quota.month_of(now)}/{last.fetchone()[0]}"
+
+
+def _decide_stopped(store: Store, cfg: Config, now: datetime) -> tuple[str, int, int] | None:
+    """(epoch, messages, parts) held for quota if nobody was told since the last top-up or month."""
+    with store.tx() as conn:
+        held, parts = conn.execute(
+            "SELECT count(*), coalesce(sum(parts), 0) FROM messages WHERE state = 'held' AND reason = ?",
+            (QUOTA,),
+        ).fetchone()
+        epoch = _epoch(conn, now)
+        if not held or store.get_meta(_STOPPED_KEY) == epoch:
+            return None
+        store.set_meta(_STOPPED_KEY, epoch)
+    return epoch, held, parts
+
+
+def pack_for(cfg: Config, parts: int) -> int:
+    """The smallest pack that covers ``parts``, else the largest."""
+    sizes = sorted(cfg.payments.packs)
+    return next((size for size in sizes if size >= parts), sizes[-1])
+
+
+def stopped(store: Store, cfg: Config, now: datetime) -> bool:
+    """The first message held for quota (after each top-up or new month) mails "sending stopped"."""
+    decided = _decide_stopped(store, cfg, now)
+    if decided is None:
+        return False
+    epoch, held, parts = decided
+    b = quota.current(store, cfg, now)
+    subject, body = STOPPED[cfg.language]
+    values = {
+        "held": held,
+        "parts": parts,
+        "total": b.total,
+        "pack": pack_for(cfg, parts),
+        "resets": b.resets_on.isoformat(),
+    }
+    try:
+        mail.send(cfg, mail.Mail(cfg.email.admin, subject.format(**values), body.format(**values)))
+    except MailError as exc:
+        log.warning("%s; the alert will be retried by the next run", exc)
+        with store.tx():
+            if store.get_meta(_STOPPED_KEY) == epoch:
+                store.conn.execute("DELETE FROM meta WHERE key = ?", (_STOPPED_KEY,))
+        return False
+    log.info("alert mailed to %s: sending stopped, %d messages held", cfg.email.admin, held)
+    return True
+
+
 def _decide(store: Store, cfg: Config, now: datetime) -> tuple[set[int], quota.Balance]:
     """Record which thresholds fire now and return them (mail about the lowest)."""
     with store.tx() as conn:
@@ -66,9 +147,14 @@ def _decide(store: Store, cfg: Config, now: datetime) -> tuple[set[int], quota.B
 
 
 def check(store: Store, cfg: Config, now: datetime) -> int | None:
-    """Mail the administrator if a threshold was crossed; returns that threshold."""
+    """Mail the administrator if sending stopped or a threshold was crossed; returns that threshold.
+
+    "Sending stopped" says more than "0 left" (how many wait, which pack), so
+    a run that sends it marks the thresholds it crossed as told.
+    """
+    told = stopped(store, cfg, now)
     crossed, b = _decide(store, cfg, now)
-    if not crossed:
+    if not crossed or told:
         return None
     subject, body, empty_subject, empty_body = TEXTS[cfg.language]
     values = {

@@ -85,12 +85,19 @@ def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
     )
     if bad:
         problems.append((CHECK_FAILED, f"{bad} messages failed or have an unknown fate today"))
-    if held := store.scalar("SELECT count(*) FROM messages WHERE state = 'held' AND reason = ?", (QUOTA,)):
+    if held := held_for_quota(store)["messages"]:
         problems.append((CHECK_HELD, f"{held} messages held: the SMS quota is used up"))
     if not problems:
         last_at = last_run(store, ctx)
         return 0, f"OK: last run {last_at['at'] if last_at else 'never'}"
     return problems[0][0], "PROBLEM: " + "; ".join(text for _, text in problems)
+
+
+def held_for_quota(store: Store) -> dict[str, int]:
+    messages, parts = store.conn.execute(
+        "SELECT count(*), coalesce(sum(parts), 0) FROM messages WHERE state = 'held' AND reason = ?", (QUOTA,)
+    ).fetchone()
+    return {"messages": messages, "parts": parts}
 
 
 def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
@@ -102,6 +109,7 @@ def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
         "state IN ('unknown', 'failed', 'sending', 'held') OR (state = 'expired' AND send_at >= ?)",
         (recent,),
     )
+    attention.sort(key=lambda p: p.status != "held")  # what stopped sending comes first
     counts: dict[str, int] = {}
     for p in today:
         key = "planned" if p.status == "due" else p.status
@@ -114,6 +122,7 @@ def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
         "today": counts,
         "planned_today": [p for p in today if p.status in ("planned", "due")],
         "attention": attention,
+        "held": held_for_quota(store),
         "appointments": store.scalar(
             "SELECT count(*) FROM appointments WHERE start >= ?", (to_store(ctx.now),)
         ),
