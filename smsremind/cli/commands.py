@@ -376,8 +376,8 @@ def _print_status(doc: dict) -> None:
     last = doc["last_run"]
     if doc["held"]["messages"]:
         out.print(
-            f"[bold red]Sending stopped:[/] {doc['held']['messages']} messages ({doc['held']['parts']} parts) "
-            "held for quota; buy a pack: smsremind quota buy 100|500|1000",
+            f"[bold red]Sending stopped:[/] {doc['held']['messages']} messages "
+            f"({doc['held']['parts']} parts) held for quota; buy a pack: smsremind quota buy 100|500|1000",
             highlight=False,
         )
     if not doc["enabled"]:

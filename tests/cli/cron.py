@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 BIN = Path(sys.executable).parent / "smsremind"
+HEAD = "id,start,phone,patient,practice\n"
 CRON_ENV = {"PATH": f"{BIN.parent}:/usr/bin:/bin"}  # all cron gives a job (plus HOME/SHELL/LOGNAME)
 
 
@@ -22,3 +23,14 @@ def cron(folder: Path, *args: str, now: str | None = None, code: int = 0) -> sub
 def quiet(done: subprocess.CompletedProcess) -> None:
     """Cron mails every byte: nothing on stdout nor stderr."""
     assert (done.stdout, done.stderr) == ("", ""), (done.stdout, done.stderr)
+
+
+def install(folder: Path, extra: str = "", enabled: bool = True, rows: int = 1) -> None:
+    """`init` from a hand-written config and a baseline import of ``rows`` visits on Tue 1 Dec 14:0N."""
+    config = folder / "smsremind.toml"
+    config.write_text(f"enabled = {str(enabled).lower()}\n{extra}", encoding="utf-8")
+    config.chmod(0o600)
+    cron(folder, "init")
+    body = "".join(f"{i},2026-12-01 14:{i:02d},+4860123{i:04d},P{i},Gabinet\n" for i in range(1, rows + 1))
+    (folder / "in.csv").write_text(HEAD + body, encoding="utf-8")
+    cron(folder, "import", "in.csv", now="2026-11-29 10:00")

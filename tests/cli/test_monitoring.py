@@ -6,22 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cron import cron, quiet
+from tests.cli.cron import HEAD, cron, install, quiet
 from tests.conftest import free_port
 from tests.fakes.fake_healthchecks import FakeHealthchecks
 from tests.fakes.fake_twilio import FakeTwilio
-
-HEAD = "id,start,phone,patient,practice\n"
-
-
-def install(folder: Path, extra: str = "", enabled: bool = True, rows: int = 1) -> None:
-    config = folder / "smsremind.toml"
-    config.write_text(f"enabled = {str(enabled).lower()}\n{extra}", encoding="utf-8")
-    config.chmod(0o600)
-    cron(folder, "init")
-    body = "".join(f"{i},2026-12-01 14:{i:02d},+4860123{i:04d},P{i},Gabinet\n" for i in range(1, rows + 1))
-    (folder / "in.csv").write_text(HEAD + body, encoding="utf-8")
-    cron(folder, "import", "in.csv", now="2026-11-29 10:00")
 
 
 def check(folder: Path, now: str, code: int) -> str:

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.cron import cron, quiet
-
-HEAD = "id,start,phone,patient,practice\n"
-
-
-def install(folder: Path, extra: str = "", enabled: bool = True, rows: int = 1) -> None:
-    config = folder / "smsremind.toml"
-    config.write_text(f"enabled = {str(enabled).lower()}\n{extra}", encoding="utf-8")
-    config.chmod(0o600)
-    cron(folder, "init")
-    body = "".join(f"{i},2026-12-01 14:{i:02d},+4860123{i:04d},P{i},Gabinet\n" for i in range(1, rows + 1))
-    (folder / "in.csv").write_text(HEAD + body, encoding="utf-8")
-    cron(folder, "import", "in.csv", now="2026-11-29 10:00")
+from tests.cli.cron import HEAD, cron, install, quiet
 
 
 def test_a_quiet_day_prints_nothing_at_all(tmp_path: Path) -> None:
