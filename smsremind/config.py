@@ -323,10 +323,15 @@ def parse(text: str, path: Path) -> Config:
 _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
+def pseudo_path(path: Path) -> bool:
+    """Under /proc, /sys or /dev: never a place for our files, even a new one."""
+    real = Path(os.path.realpath(path))
+    return any(real.is_relative_to(p) for p in _PSEUDO)
+
+
 def not_a_file(path: Path, st: os.stat_result) -> bool:
     """A device, folder or kernel file (``/proc``, ``/sys`` files claim to be regular)."""
-    real = Path(os.path.realpath(path))
-    return not stat.S_ISREG(st.st_mode) or any(real.is_relative_to(p) for p in _PSEUDO)
+    return not stat.S_ISREG(st.st_mode) or pseudo_path(path)
 
 
 def exists(path: Path) -> bool:

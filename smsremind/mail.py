@@ -16,8 +16,9 @@ import stat
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
-from smsremind.config import Config
+from smsremind.config import Config, pseudo_path
 from smsremind.errors import MailError
 
 
@@ -72,8 +73,10 @@ def _smtp(cfg: Config, msg: EmailMessage) -> str:
     return f"smtp://{e.host}:{e.port}"
 
 
-def _safe_maildir(path: os.PathLike[str]) -> None:
+def _safe_maildir(path: Path) -> None:
     """Mail names patients' practices and purchases: never into someone else's or a linked folder."""
+    if pseudo_path(path):
+        raise MailError(f"cannot write mail into {path}: not a folder for mail")
     try:
         st = os.lstat(path)
     except FileNotFoundError:

@@ -7,6 +7,7 @@ one line on stderr with the exit code of SPEC §9.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import click
@@ -28,7 +30,7 @@ from smsremind.cli import logs
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.intake.phones import mask, mask_text
 from smsremind.rules.messages import Planned
-from smsremind.storage.store import MissingDatabaseError, Store
+from smsremind.storage.store import MissingDatabaseError, Store, explain_error
 
 # Not a terminal (cron mail, a pipe): rich would assume 80 columns and squash the tables.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -55,9 +57,13 @@ class Group(click.Group):
             return super().invoke(ctx)
         except SmsRemindError as exc:
             raise Failure(str(exc), int(exc.exit_code)) from None
-        except sqlite3.OperationalError as exc:
-            raise Failure(f"database: {exc}", int(ExitCode.ERROR)) from None
+        except sqlite3.Error as exc:
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            where = app.database_path() if app else Path("database")
+            raise Failure(str(explain_error(exc, where)), int(ExitCode.ERROR)) from None
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise Failure(f"{exc.filename or 'a file'}: disk full; free some space", 1) from None
             raise Failure(
                 f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), int(ExitCode.ERROR)
             ) from None
@@ -104,6 +110,13 @@ class App:
                     f"{exc}; create it with: smsremind --config {self.cfg.path} init"
                 ) from None
         return self._store
+
+    def database_path(self) -> Path:
+        """For error lines: the database of the config, if it could be read."""
+        try:
+            return self.cfg.database
+        except SmsRemindError:
+            return Path("database")
 
     @cached_property
     def now(self) -> datetime:

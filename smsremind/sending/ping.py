@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import requests
-
 TIMEOUT = 5.0
 log = logging.getLogger(__name__)
 
@@ -20,6 +18,8 @@ def ping(url: str, failed: bool) -> bool:
     """GET ``url`` (``url/fail`` if ``failed``); True when the monitor answered 2xx."""
     if not url:
         return False
+    import requests  # only when a monitor is configured: every cron start pays for imports
+
     target = url.rstrip("/") + "/fail" if failed else url
     try:
         response = requests.get(target, timeout=TIMEOUT, allow_redirects=False)

@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 from typing import IO
 
-from smsremind.config import not_a_file
+from smsremind.config import not_a_file, pseudo_path
 from smsremind.errors import SmsRemindError
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ def check_path(path: Path) -> bool:
 
 def open_private(path: Path, mode: int = 0o600) -> int:
     """An append-only descriptor on ``path``: created ``mode`` if absent, checked if present."""
+    if pseudo_path(path):
+        raise UnsafeFileError(f"{path} is not a regular file; refusing to use it")
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_APPEND | _NOFOLLOW
     try:

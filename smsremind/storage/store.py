@@ -16,10 +16,12 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +32,48 @@ from smsremind.errors import SmsRemindError
 from smsremind.storage import files
 from smsremind.storage.migrations import MIGRATIONS
 
-BUSY_TIMEOUT_MS = 30_000
+# How long a write waits for another process's transaction (an import of a big calendar)
+# before giving up with one clear line; SMSREMIND_BUSY_TIMEOUT (seconds) overrides it.
+BUSY_TIMEOUT_MS = int(float(os.environ.get("SMSREMIND_BUSY_TIMEOUT") or 60) * 1000)
+NEWER = "made by a newer smsremind; upgrade smsremind to use it"
 
 
 class MissingDatabaseError(SmsRemindError):
     """The config names a database that does not exist yet (the CLI says how to create it)."""
+
+
+def explain_error(exc: sqlite3.Error, path: Path) -> SmsRemindError:
+    """One line a person can act on for what SQLite says when the disk or another process is in the way."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return SmsRemindError(
+            f"{path}: busy: another smsremind process kept the database locked for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed, try again"
+        )
+    if _disk_trouble(exc) or "readonly database" in text:
+        return SmsRemindError(
+            f"{path}: disk full (or a disk error) while writing the database; nothing was changed; "
+            "free some space and run again"
+        )
+    return SmsRemindError(f"{path}: not a usable smsremind database ({text})")
+
+
+def _disk_trouble(exc: sqlite3.Error) -> bool:
+    return any(s in str(exc) for s in ("disk is full", "disk I/O error"))
+
+
+@lru_cache(maxsize=1)
+def _expected_columns() -> dict[str, frozenset[str]]:
+    """Each table's columns as our migrations build them (applied to an empty in-memory database)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for _, sql in MIGRATIONS:
+            for statement in _statements(sql):
+                conn.execute(statement)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: frozenset(r[1] for r in conn.execute(f"PRAGMA table_info('{t}')")) for t in tables}
+    finally:
+        conn.close()
 
 
 class Store:
@@ -44,21 +83,58 @@ class Store:
             if not create:
                 raise MissingDatabaseError(f"no database at {self.path}")
             files.create_private(self.path)
+        self.readonly = False
         try:
-            self.conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                check_same_thread=False,
-            )
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._open()
+        except sqlite3.Error as exc:
+            if not _disk_trouble(exc):
+                raise explain_error(exc, self.path) from None
+            try:  # a full disk: still let `status` and `preview` read
+                self._open_readonly()
+            except (sqlite3.Error, SmsRemindError):
+                raise explain_error(exc, self.path) from None
+
+    def _connect(self, target: str, uri: bool = False) -> None:
+        self.conn = sqlite3.connect(
+            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, uri=uri
+        )
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def _open(self) -> None:
+        self._connect(str(self.path))
+        try:
+            self._refuse_newer()  # before anything below writes to the file
+            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = FULL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.db = sqlite_utils.Database(self.conn)
             self.migrate()
-        except sqlite3.DatabaseError as exc:
-            raise SmsRemindError(f"{self.path}: not a usable smsremind database ({exc})") from None
+            self._check_columns()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _open_readonly(self) -> None:
+        """Read-only, creating no file (a full disk cannot hold the WAL's -shm or -wal).
+
+        Without a WAL to fold in, ``immutable`` reads the file as it is, exactly;
+        with one, EXCLUSIVE locking mode keeps SQLite's WAL index in memory.
+        """
+        wal = self.path.with_name(self.path.name + "-wal")
+        exact = not wal.exists() or wal.stat().st_size == 0
+        query = "mode=ro&immutable=1" if exact else "mode=ro"
+        self._connect(f"{self.path.absolute().as_uri()}?{query}", uri=True)
+        try:
+            self.conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            self._refuse_newer()
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
+                raise SmsRemindError(f"{self.path}: not migrated yet and the disk is full")
+            self.db = sqlite_utils.Database(self.conn)
+            self.readonly = True
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -72,7 +148,8 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -93,6 +170,27 @@ class Store:
 
     # --- schema
 
+    def _refuse_newer(self) -> None:
+        """A database a newer smsremind has migrated further is never used (nor migrated) by this one."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise SmsRemindError(f"{self.path}: {NEWER} (schema {version}, this one knows {len(MIGRATIONS)})")
+        has_log = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+        ).fetchone()
+        if has_log:
+            ours = {name for name, _ in MIGRATIONS}
+            unknown = [r[0] for r in self.conn.execute("SELECT name FROM _migrations") if r[0] not in ours]
+            if unknown:
+                raise SmsRemindError(f"{self.path}: {NEWER} (unknown migration {unknown[0]})")
+
+    def _check_columns(self) -> None:
+        for table, columns in _expected_columns().items():
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info('{table}')")}
+            missing = sorted(columns - have)
+            if missing:
+                raise SmsRemindError(f"{self.path}: {NEWER} (table {table} has no column {missing[0]})")
+
     def migrate(self) -> list[str]:
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -108,6 +206,8 @@ class Store:
                     conn.execute(statement)
                 conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, to_store(datetime.now(UTC))))
             applied.append(name)
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
+            self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")  # what a newer version checks
         return applied
 
     def _applied(self, name: str) -> bool:

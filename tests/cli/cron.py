@@ -11,10 +11,27 @@ HEAD = "id,start,phone,patient,practice\n"
 CRON_ENV = {"PATH": f"{BIN.parent}:/usr/bin:/bin"}  # all cron gives a job (plus HOME/SHELL/LOGNAME)
 
 
-def cron(folder: Path, *args: str, now: str | None = None, code: int = 0) -> subprocess.CompletedProcess:
-    """`env -i PATH=… smsremind [--now NOW] ARGS` in ``folder``; asserts the exit code, no traceback."""
-    argv = ["env", "-i", f"PATH={CRON_ENV['PATH']}", "smsremind", *(["--now", now] if now else []), *args]
-    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=120)
+def argv(*args: str, now: str | None = None, env: dict[str, str] | None = None) -> list[str]:
+    """`env -i PATH=… [VAR=…] smsremind [--now NOW] ARGS`."""
+    extra = [f"{k}={v}" for k, v in (env or {}).items()]
+    return [
+        "env",
+        "-i",
+        f"PATH={CRON_ENV['PATH']}",
+        *extra,
+        "smsremind",
+        *(["--now", now] if now else []),
+        *args,
+    ]
+
+
+def cron(
+    folder: Path, *args: str, now: str | None = None, code: int = 0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``argv(...)`` in ``folder``; asserts the exit code and that no traceback came out."""
+    done = subprocess.run(
+        argv(*args, now=now, env=env), cwd=folder, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == code, (args, done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     return done

@@ -138,7 +138,8 @@ def test_database_path_that_is_a_device_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "smsremind.toml"
     config.write_text('database = "/dev/null"\n', encoding="utf-8")
     done = cron(tmp_path, "init", code=1)
-    assert "/dev/null is not a regular file" in done.stderr
+    assert "/dev/" in done.stderr and "is not a regular file" in done.stderr
+    assert not Path("/dev/smsremind.log").exists()  # the log beside it is not created either
 
 
 def test_maildir_through_a_symlink_gets_no_mail(tmp_path: Path) -> None:
