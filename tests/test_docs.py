@@ -88,6 +88,8 @@ def test_every_example_config_key_is_documented() -> None:
 
 
 def test_product_docs_stay_inside_the_repo() -> None:
+    import re
+
     from tests.conftest import ROOT
 
     docs = [ROOT / "README.md", ROOT / "config.example.toml", *sorted((ROOT / "docs").glob("*.md"))]
@@ -95,3 +97,18 @@ def test_product_docs_stay_inside_the_repo() -> None:
         text = path.read_text(encoding="utf-8")
         for banned in ("SPEC §", "SPEC.md", "../shared"):
             assert banned not in text, f"{path.name} mentions {banned!r}"
+        for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            if not link.startswith(("http://", "https://")):
+                target = (path.parent / link).resolve()
+                assert target.is_relative_to(ROOT) and target.exists(), f"{path.name}: broken link {link}"
+
+
+def test_user_docs_exist_and_name_every_status_check_code() -> None:
+    from smsremind.sending import status
+    from tests.conftest import ROOT
+
+    for name in ("csv-format", "rules", "configuration", "operations", "exit-codes"):
+        assert (ROOT / "docs" / f"{name}.md").exists(), name
+    codes = (ROOT / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    for code in (status.CHECK_CRON, status.CHECK_ERROR, status.CHECK_FAILED, status.CHECK_HELD):
+        assert f"\n| {code} |" in codes
