@@ -72,8 +72,9 @@ def setup(verbose: int) -> None:
     stderr.setFormatter(StderrFormatter())
     stderr.addFilter(REDACT)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in [h for h in root.handlers if getattr(h, "smsremind", False)]:
+        root.removeHandler(old)  # ours from an earlier call in this process (tests); others stay
+    stderr.smsremind = True  # type: ignore[attr-defined]
     root.addHandler(stderr)
     root.setLevel(min(level, logging.INFO))  # the file always gets INFO
     logging.getLogger("urllib3").setLevel(level)
@@ -87,4 +88,8 @@ def to_file(path: Path, secrets: list[str]) -> None:
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter(FILE_FORMAT, "%Y-%m-%d %H:%M:%S"))
     handler.addFilter(REDACT)
-    logging.getLogger(ROOT).addHandler(handler)  # our decisions only, not every library's chatter
+    logger = logging.getLogger(ROOT)
+    for old in [h for h in logger.handlers if isinstance(h, LogFile)]:
+        logger.removeHandler(old)
+        old.close()
+    logger.addHandler(handler)  # our decisions only, not every library's chatter

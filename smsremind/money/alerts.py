@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from smsremind import mail
+from smsremind.clock import day_start, to_store
 from smsremind.config import Config
 from smsremind.errors import MailError
 from smsremind.money import quota
@@ -82,21 +83,27 @@ STOPPED = {
 }
 
 
-def _epoch(conn: Any, now: datetime) -> str:
-    """Changes with each new month and each top-up (or raised allowance): then a hold is news again."""
-    last = conn.execute("SELECT coalesce(max(id), 0) FROM ledger WHERE kind IN ('purchase', 'adjust')")
-    return f"{quota.month_of(now)}/{last.fetchone()[0]}"
+def _epoch(conn: Any, cfg: Config, now: datetime) -> tuple[str, str]:
+    """(key, start) of the quota "epoch": a new month or a top-up (or raised allowance) starts one."""
+    last = conn.execute(
+        "SELECT id, at FROM ledger WHERE kind IN ('purchase', 'adjust') ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    month_start = to_store(day_start(now.date().replace(day=1), cfg.timezone))
+    start = max(month_start, last[1]) if last else month_start
+    return f"{quota.month_of(now)}/{last[0] if last else 0}", start
 
 
 def _decide_stopped(store: Store, cfg: Config, now: datetime) -> tuple[str, int, int] | None:
-    """(epoch, messages, parts) held for quota if nobody was told since the last top-up or month."""
+    """(epoch, messages, parts) held for quota, if one was held in an epoch nobody was told about."""
     with store.tx() as conn:
-        held, parts = conn.execute(
-            "SELECT count(*), coalesce(sum(parts), 0) FROM messages WHERE state = 'held' AND reason = ?",
-            (QUOTA,),
+        epoch, since = _epoch(conn, cfg, now)
+        held, parts, fresh = conn.execute(
+            "SELECT count(*), coalesce(sum(parts), 0), coalesce(sum(updated_at >= ?), 0) FROM messages "
+            "WHERE state = 'held' AND reason = ?",
+            (since, QUOTA),
         ).fetchone()
-        epoch = _epoch(conn, now)
-        if not held or store.get_meta(_STOPPED_KEY) == epoch:
+        # held before the last top-up: the next run sends them; only a hold since then is news
+        if not fresh or store.get_meta(_STOPPED_KEY) == epoch:
             return None
         store.set_meta(_STOPPED_KEY, epoch)
     return epoch, held, parts

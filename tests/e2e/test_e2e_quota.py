@@ -25,7 +25,10 @@ def test_hold_top_up_release_and_next_month(tmp_path: Path, p24, smtp) -> None:
 
     first = json.loads(sh(tmp_path, "run", "--json", now="2026-11-30 19:00").stdout)
     assert (first["sent"], first["held"]) == (3, 2)
-    assert [m["Subject"] for m in smtp.messages] == ["smsremind: limit SMS wyczerpany – wysyłka wstrzymana"]
+    # one mail, the one that says how many wait (not also "0 left")
+    assert [m["Subject"] for m in smtp.messages] == [
+        "smsremind: wysyłka wstrzymana – 2 SMS czeka na doładowanie"
+    ]
 
     p24.pay_later(after_polls=2)
     bought = sh(
