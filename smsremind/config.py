@@ -324,9 +324,9 @@ _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 def pseudo_path(path: Path) -> bool:
-    """Under /proc, /sys or /dev: never a place for our files, even a new one."""
+    """Under /proc, /sys or /dev (but /dev/shm, an ordinary tmpfs): never a place for our files."""
     real = Path(os.path.realpath(path))
-    return any(real.is_relative_to(p) for p in _PSEUDO)
+    return any(real.is_relative_to(p) for p in _PSEUDO) and not real.is_relative_to("/dev/shm")
 
 
 def not_a_file(path: Path, st: os.stat_result) -> bool:

@@ -95,7 +95,7 @@ def test_heavy_concurrent_imports_each_finish_whole_or_say_busy(tmp_path: Path) 
     procs = []
     for k in range(8):
         rows = "".join(
-            f"{i},2026-12-{2 + k:02d} 10:{i % 60:02d},+486012{k}{i:04d},P{i},Gabinet{k}\n"
+            f"{k}-{i},2026-12-{2 + k:02d} 10:{i % 60:02d},+486012{k}{i:04d},P{i},Klinika {k}\n"
             for i in range(3000)
         )
         (tmp_path / f"p{k}.csv").write_text(HEAD + rows)
@@ -120,7 +120,7 @@ def test_heavy_concurrent_imports_each_finish_whole_or_say_busy(tmp_path: Path) 
         outcomes.append(proc.returncode)
     with sqlite3.connect(db) as conn:
         per_practice = dict(conn.execute("SELECT practice, count(*) FROM appointments GROUP BY practice"))
-    imported = {f"Gabinet{k}" for k, code in enumerate(outcomes) if code == 0}
+    imported = {f"Klinika {k}" for k, code in enumerate(outcomes) if code == 0}
     assert {p for p in per_practice if p != "Gabinet"} == imported
     assert all(per_practice[p] == 3000 for p in imported)  # never half an import
 
