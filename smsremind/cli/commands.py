@@ -23,7 +23,7 @@ from smsremind.cli.app import (
 from smsremind.cli.replies import of_messages
 from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, parse_day
-from smsremind.errors import ExitCode, InvalidInputError, SmsRemindError
+from smsremind.errors import ExitCode, InvalidInputError
 from smsremind.intake import formats, importer, sync
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
