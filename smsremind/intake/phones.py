@@ -7,6 +7,7 @@ of repeating patients would pay for the same number many times, so
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,15 +73,20 @@ def mask(number: str) -> str:
     return _hide(number.strip())
 
 
+# Seven or more digits, possibly separated the way numbers are written: only then can a
+# number hide in a text (the matcher below costs ~0.2 ms a line; most lines have none).
+_CANDIDATE = re.compile(r"\+?\d[\d ()./-]{5,}\d")
+
+
 def mask_text(text: str, regions: tuple[str, ...] = ("PL", "CZ")) -> str:
     """Mask every phone number inside ``text`` (an error quoting a cell, a gateway URL, a log line).
 
     Anything that parses as a valid number in one of ``regions`` (or with a
     ``+CC``) is masked, wherever it stands; ``%2B`` is how URLs spell the ``+``.
     """
-    if sum(ch.isdigit() for ch in text) < 7:
-        return text  # no room for a number: the common case stays cheap
     text = text.replace("%2B", "+").replace("%2b", "+")
+    if not any(sum(ch.isdigit() for ch in m.group(0)) >= 7 for m in _CANDIDATE.finditer(text)):
+        return text  # no run of 7+ digits: no number to mask, and log lines stay cheap
     spans: dict[tuple[int, int], str] = {}
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
