@@ -215,6 +215,8 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
         )
     elif report.busy:
         err.print("another `smsremind run` is in progress; nothing done", highlight=False)
+    if report.outage:  # exit 3 and one line on stderr, so that cron mails the administrator
+        err.print(f"smsremind: {report.outage}", highlight=False, markup=False)
     if as_json:
         print_json(report.as_json())
     elif not (report.disabled or report.busy):
