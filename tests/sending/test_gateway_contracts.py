@@ -7,6 +7,7 @@ the CLI against the fakes, corrected to behave as those sources say the real ser
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -279,3 +280,17 @@ def test_twilio_status_fetch_errors_are_not_delivery_states(make_app) -> None:
         asked = len(fake.requests)
         app("run", now="2026-11-30 22:00")
         assert len(fake.requests) == asked  # 404 is final: never asked again
+
+
+def test_smsbrana_query_never_reaches_the_debug_log(make_app, caplog: pytest.LogCaptureFixture) -> None:
+    """The number and the text travel in the query string: -vv must not print them."""
+    caplog.set_level(logging.DEBUG)
+    with FakeSmsbrana() as fake:
+        app = make_app(gateway_config("smsbrana", fake))
+        gateway = gateways.make(config.load(app.folder / "smsremind.toml"))
+        try:
+            assert gateway.send(SMS, now=None).outcome is Outcome.ACCEPTED  # type: ignore[arg-type]
+        finally:
+            gateway.close()
+    assert "/smsconnect/http.php?…" in caplog.text
+    assert "603123456" not in caplog.text and "zítra" not in caplog.text

@@ -8,6 +8,9 @@ TRANSIENT, retried.  A failure after it (a read timeout, a dropped
 connection, an unreadable answer) means maybe: UNKNOWN.  429 and 5xx answers
 mean no (TRANSIENT), as SMSAPI and SMSbrána document; Twilio reads its own.
 
+urllib3 logs each request line at debug level (``-vv``); a query string
+(SMSbrána's carries the patient's number and text) is cut from those lines.
+
 Redirects are never followed: a 307 would send the patient's number and text
 to another host, a 302 would turn the POST into a GET.  A 3xx answer means
 ``base_url`` is wrong, and stops the run with one line (nothing was sent).
@@ -15,6 +18,7 @@ to another host, a 302 would turn the POST into a GET.  A 3xx answer means
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,6 +35,19 @@ from smsremind.errors import GatewayError
 from smsremind.sending.gateways.base import Outcome, Result
 
 _written = threading.local()  # .done: the current request of this thread went out in full
+
+
+class _NoQuery(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{arg.partition('?')[0]}?…" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_NoQuery())
 
 
 class _MarkingHTTPConnection(HTTPConnection):
