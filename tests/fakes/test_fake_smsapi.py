@@ -350,6 +350,23 @@ def test_idx_already_accepted_with_check_idx_is_error_53(fake: FakeSmsapi) -> No
     assert [m["key"] for m in fake.accepted] == ["r-1", "r-2"]
 
 
+def test_idx_is_forgotten_after_24_hours(fake: FakeSmsapi) -> None:
+    """check_idx: "more than one message with the same idx in last 24h" (SMSAPI's OpenAPI document)."""
+    assert send(fake, idx="r-1", check_idx="1").json()["count"] == 1
+    fake.advance(23.9 * 3600)
+    assert_error(send(fake, idx="r-1", check_idx="1"), 53)
+    fake.advance(0.2 * 3600)
+    assert send(fake, idx="r-1", check_idx="1").json()["count"] == 1
+    assert [m["key"] for m in fake.accepted] == ["r-1", "r-1"]
+
+
+def test_bill_parts_is_what_details_report_and_points_charge(fake: FakeSmsapi) -> None:
+    fake.bill_parts = 2
+    doc = send(fake, message="krótko", details="1").json()
+    assert doc["parts"] == doc["list"][0]["parts"] == 2
+    assert doc["list"][0]["points"] == pytest.approx(0.32) and fake.accepted[0]["parts"] == 2
+
+
 def test_idx_without_check_idx_is_sent_again(fake: FakeSmsapi) -> None:
     send(fake, idx="r-1")
     send(fake, idx="r-1")

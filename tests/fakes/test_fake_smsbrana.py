@@ -413,6 +413,8 @@ def test_rate_limit_next(fake: FakeSmsbrana) -> None:
     fake.rate_limit_next()
     response = send(fake)
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    fake.rate_limit_next(retry_after=3600)
+    assert send(fake).headers["Retry-After"] == "3600"
     assert fake.accepted == []
     assert err(send(fake)) == 0
 
