@@ -294,3 +294,11 @@ def test_smsbrana_query_never_reaches_the_debug_log(make_app, caplog: pytest.Log
             gateway.close()
     assert "/smsconnect/http.php?…" in caplog.text
     assert "603123456" not in caplog.text and "zítra" not in caplog.text
+
+
+def test_twilio_check_with_an_unreadable_answer_is_one_line(make_app) -> None:
+    with Replay(Reply(200, "<html>captive portal</html>", "text/html")) as server:
+        app = make_app(gateway_config("twilio", server))
+        result = app("gateway", "check", code=1)
+        assert result.stderr.startswith("smsremind: error: Twilio answered the account check with something")
+        assert "internal error" not in result.stderr and result.stderr.count("\n") == 1

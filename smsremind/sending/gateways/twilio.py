@@ -162,7 +162,12 @@ class TwilioGateway(Gateway):
                 f"Twilio refused the account check (HTTP {response.status_code}); "
                 "check account_sid and auth_token"
             )
-        doc = response.json()
+        try:
+            doc = response.json()
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            raise GatewayError(f"Twilio answered the account check with something unreadable ({self.base})")
         return f"Twilio account {doc.get('friendly_name', self.cfg.account_sid)} ({doc.get('status', '?')})"
 
     def delivery(self, gateway_id: str) -> Delivery | None:
