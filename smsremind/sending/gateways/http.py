@@ -129,6 +129,15 @@ def send(
     return http_error(response.status_code, response.headers.get("Retry-After")) or response
 
 
+def json_object(response: requests.Response) -> dict[str, Any] | None:
+    """The answer's JSON object; None when it is anything else (HTML, garbage, a list)."""
+    try:
+        doc = response.json()
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def failure(exc: requests.RequestException) -> Result:
     """Classify a failed request by whether it had gone out in full (see the module docstring)."""
     if not getattr(_written, "done", False):

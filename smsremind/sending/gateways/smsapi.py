@@ -28,7 +28,7 @@ import requests
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import request, send, session
+from smsremind.sending.gateways.http import json_object, request, send, session
 
 HOSTS = {"pl": "https://api.smsapi.pl", "com": "https://api.smsapi.com"}
 ALREADY_SENT = 53
@@ -68,13 +68,8 @@ class SmsapiGateway(Gateway):
         response = send(self.http, "POST", f"{self.base}/sms.do", self.timeout, "SMSAPI", data=data)
         if isinstance(response, Result):
             return response
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            return _unreadable(f"HTTP {response.status_code}, not a JSON object")
-        return doc
+        doc = json_object(response)
+        return doc if doc is not None else _unreadable(f"HTTP {response.status_code}, not a JSON object")
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         doc = self._post(

@@ -34,7 +34,7 @@ from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import request, session, wait_of
+from smsremind.sending.gateways.http import json_object, request, session, wait_of
 
 HOST = "https://api.twilio.com"
 REJECTED = {
@@ -95,16 +95,13 @@ class TwilioGateway(Gateway):
         response = self._request("POST", f"{self.base}/Messages.json", data=data)
         if isinstance(response, Result):
             return response
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
+        doc = json_object(response)
         if response.status_code in (200, 201) and isinstance(doc, dict) and doc.get("sid"):
             # num_segments is "0" until a Messaging Service has picked a sender: keep ours then.
             return Result(
                 Outcome.ACCEPTED, gateway_id=str(doc["sid"]), parts=_int(doc.get("num_segments")) or None
             )
-        code = int(doc.get("code") or 0) if isinstance(doc, dict) else 0
+        code = (_int(doc.get("code")) or 0) if doc is not None else 0
         if response.status_code in (200, 201) or (doc is None and response.status_code < 400):
             return Result(Outcome.UNKNOWN, reason=f"unreadable answer (HTTP {response.status_code})")
         return self._error(response, code, doc)
@@ -162,11 +159,8 @@ class TwilioGateway(Gateway):
                 f"Twilio refused the account check (HTTP {response.status_code}); "
                 "check account_sid and auth_token"
             )
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
+        doc = json_object(response)
+        if doc is None:
             raise GatewayError(f"Twilio answered the account check with something unreadable ({self.base})")
         return f"Twilio account {doc.get('friendly_name', self.cfg.account_sid)} ({doc.get('status', '?')})"
 
@@ -178,11 +172,7 @@ class TwilioGateway(Gateway):
             return Delivery("not-found", final=True)
         if not 200 <= response.status_code < 300:  # 429, 5xx, ...: no report this time
             return None
-        try:
-            doc = response.json()
-        except ValueError:
-            return None
-        status = doc.get("status") if isinstance(doc, dict) else None
+        status = (json_object(response) or {}).get("status")
         if status not in STATUSES:
             return None
         failed = status in ("undelivered", "failed", "canceled")
