@@ -61,6 +61,22 @@ def number(lo: float, hi: float) -> Callable[[Any], float]:
     return check
 
 
+def sender_id(v: Any) -> str:
+    """SMSbrána's id of an authorised sender number (a number from its admin), "" for none."""
+    if isinstance(v, bool):
+        raise ValueError(
+            "is the id of an authorised sender number in the SMSbrána admin (a number such as 1234), "
+            'not true/false; "" sends from the account\'s default number'
+        )
+    text = str(v).strip() if isinstance(v, int | str) else None
+    if text is None or (text and not (text.isascii() and text.isdigit() and int(text) > 0)):
+        raise ValueError(
+            "must be the id of an authorised sender number shown in the SMSbrána admin "
+            '(a whole number such as 1234), or "" for the account\'s default number'
+        )
+    return text
+
+
 def choice(*options: str) -> Callable[[Any], str]:
     def check(v: Any) -> str:
         if v not in options:

@@ -72,7 +72,7 @@ class Gateway:
     auth_token: str = _opt("", checks.string, env="SMSREMIND_TWILIO_AUTH_TOKEN")
     messaging_service_sid: str = _opt("", checks.string)
     smsapi_domain: str = _opt("pl", checks.choice("pl", "com"))
-    sender_id: bool = _opt(False, checks.boolean)
+    sender_id: str = _opt("", checks.sender_id)
     base_url: str = _opt("", checks.string)
     timeout: float = _opt(10.0, checks.number(0.1, 300))
     workers: int = _opt(4, checks.whole(1, 64))

@@ -28,6 +28,7 @@ from smsremind.intake import formats, importer, sync
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
 from smsremind.rules import notices, planner
+from smsremind.rules.messages import QUOTA
 from smsremind.sending import gateways, ping, runner
 from smsremind.sending.report import COUNTS, RunReport
 from smsremind.storage.files import append_private, check_path
@@ -242,6 +243,8 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
             log.info(busy)
         else:  # a person who typed it should know
             err.print(busy, highlight=False)
+    if report.outage:  # exit 3 and one line on stderr, so that cron mails the administrator
+        err.print(f"smsremind: {report.outage}", highlight=False, markup=False)
     if as_json:
         print_json(report.as_json())
     elif not (report.disabled or report.busy or app.quiet) and (report.dry_run or _eventful(report)):
@@ -276,9 +279,10 @@ def _warn_run(report: RunReport) -> None:
             "see `smsremind status`",
             highlight=False,
         )
-    if report.held:
+    for_quota = sum(1 for m in report.messages if m.status == "held" and m.reason == QUOTA)
+    if for_quota:  # held for an outage is said by the outage line
         err.print(
-            f"{report.held} messages held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
+            f"{for_quota} messages held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
             highlight=False,
         )
 

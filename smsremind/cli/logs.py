@@ -76,8 +76,7 @@ def setup(verbose: int) -> None:
         root.removeHandler(old)  # ours from an earlier call in this process (tests); others stay
     stderr.smsremind = True  # type: ignore[attr-defined]
     root.addHandler(stderr)
-    root.setLevel(min(level, logging.INFO))  # the file always gets INFO
-    logging.getLogger("urllib3").setLevel(level)
+    root.setLevel(min(level, logging.INFO))  # the file always gets INFO; urllib3 inherits it
 
 
 def to_file(path: Path, secrets: list[str]) -> None:

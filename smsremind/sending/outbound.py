@@ -15,9 +15,13 @@ Recovery at the start of a run (SPEC §4): messages a killed run left in
 reports "already accepted" if the first attempt got through). A resend is a
 send: outside the window it waits for the next run inside it, and once too
 late (a reminder's day is over, X1, or the visit has begun) the message is
-settled as ``unknown`` instead.  Without a key they become ``unknown`` at
-once (after a look-up where the gateway allows one) and are listed by
-`status`.
+settled as ``unknown`` instead, and so is one claimed longer ago than the
+gateway remembers keys (``key_window``): a resend then could go out twice.
+Without a key they become ``unknown`` at once (after a look-up where the
+gateway allows one) and are listed by `status`.
+
+A gateway's Retry-After longer than the run may wait stops the claiming:
+what is left stays due for the next run (:class:`smsremind.sending.sender.Pause`).
 """
 
 from __future__ import annotations
@@ -25,13 +29,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from smsremind.clock import from_store
 from smsremind.config import Config
 from smsremind.errors import SmsRemindError
-from smsremind.rules.messages import QUOTA, Planned, in_window, load_stored
+from smsremind.rules.messages import QUOTA, Planned, aware_lenient, in_window, load_stored
 from smsremind.sending import journal
 from smsremind.sending.gateways.base import Gateway, Outcome, Result
 from smsremind.sending.report import describe
@@ -45,6 +49,9 @@ log = logging.getLogger(__name__)
 
 NOT_RESENT_LATE = "interrupted while sending; too late to resend (the gateway may have it)"
 NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"
+KEY_EXPIRED = "interrupted while sending; not resent: the gateway no longer remembers its key"
+# A resend goes out a little after the run's `now`: keep this much of the key window in hand.
+KEY_MARGIN = timedelta(minutes=15)
 
 
 class Outbound:
@@ -61,13 +68,23 @@ class Outbound:
         self.store, self.cfg, self.gateway, self.now = store, cfg, gateway, now
         self.report, self.run_id = report, run_id
         workers, rate = (cfg.gateway.workers, cfg.gateway.rate) if gateway.remote else (1, float("inf"))
-        self.dispatcher = Dispatcher(gateway, workers, rate, now, sleep)
+        self.dispatcher = Dispatcher(gateway, workers, rate, now, sleep, self._window_left())
         self.in_flight: dict[Future[Delivery], Planned] = {}
         self.fatal: SmsRemindError | None = None
+
+    def _window_left(self) -> float:
+        """Seconds until the sending window closes today (a Retry-After longer than that is useless)."""
+        closes = aware_lenient(
+            datetime.combine(self.now.date(), self.cfg.reminders.window[1]), self.cfg.timezone
+        )
+        return max((closes - self.now).total_seconds() + 60, 0.0)  # its last minute is in (in_window)
 
     def offer(self, p: Planned) -> None:
         """A due message: claim it and send it, or hold it when the quota is short."""
         if self.fatal:
+            return
+        if self.dispatcher.pause.stopped:  # the gateway asked for a longer wait than this run has
+            self.report.deferred += 1
             return
         claimed = journal.claim(self.store, self.cfg, p, self.now, self.run_id)
         if claimed == journal.NO_QUOTA:
@@ -106,6 +123,12 @@ class Outbound:
         result = delivery.result
         if result.outcome is Outcome.UNKNOWN and not self.gateway.idempotent:
             result = self._look_up(p.message_id, result)
+        self.report.handed += 1
+        if result.outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
+            self.report.answered += 1
+        else:
+            self.report.trouble = result.reason or self.report.trouble
+        self.report.stopped = self.dispatcher.pause.stopped
         self._finish(p, result, delivery.attempts)
 
     def _finish(self, p: Planned, result: Result, attempts: int, retry_later: bool = True) -> None:
@@ -136,17 +159,26 @@ class Outbound:
         """Resolve messages a killed run left in ``sending`` (the caller holds the run lock)."""
         for message_id in journal.orphans(self.store):
             [p] = load_stored(self.store, self.now.tzinfo, "id = ?", (message_id,))  # type: ignore[arg-type]
-            late = self._too_late(p)
+            expired = self._key_expired(message_id)
+            late = expired or self._too_late(p)
             if self.gateway.idempotent and not late and not in_window(self.now, self.cfg.reminders.window):
                 continue  # a resend is a send: it waits for the window like any other (X4)
             self.report.recovered += 1
             if self.gateway.idempotent and not late:
                 self._submit(p, resend=True)
                 continue
-            reason = NO_KEY if not self.gateway.idempotent else NOT_RESENT_LATE
+            reason = NO_KEY if not self.gateway.idempotent else KEY_EXPIRED if expired else NOT_RESENT_LATE
             found = self._look_up(message_id, Result(Outcome.UNKNOWN, reason=reason))
             self._finish(p, found, 0, retry_later=False)  # too late, or no key: settle it now
         self.drain()
+
+    def _key_expired(self, message_id: int) -> bool:
+        """Claimed so long ago that the gateway may have forgotten the key: a resend could duplicate."""
+        window = self.gateway.key_window
+        if not self.gateway.idempotent or window is None:
+            return False
+        claimed = self.store.scalar("SELECT created_at FROM messages WHERE id = ?", (message_id,))
+        return from_store(claimed, self.now.tzinfo) + window - KEY_MARGIN <= self.now  # type: ignore[arg-type]
 
     def _too_late(self, p: Planned) -> bool:
         """Past the moment it was good for: the visit it names began, or a reminder's day ended (X1)."""

@@ -42,6 +42,11 @@ class RunReport:
     disabled: bool = False
     dry_run: bool = False
     recovered: int = 0
+    handed: int = 0  # messages the gateway was asked to take
+    answered: int = 0  # ... of which it accepted or refused (an answer, not an error)
+    trouble: str | None = None  # the last error instead of an answer
+    stopped: str | None = None  # why the run stopped sending early (a long Retry-After)
+    deferred: int = 0  # due messages left for the next run because it stopped
     payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
     replies: int | None = None  # patients' answers stored by this run (None: replies are off)
 
@@ -51,8 +56,20 @@ class RunReport:
         self.messages.append(planned)
 
     @property
+    def outage(self) -> str | None:
+        """One line when the gateway answered nothing but errors, or made the run stop early."""
+        if self.stopped:
+            return f"{self.stopped} ({self.deferred + self.held} messages wait)"
+        if self.handed and not self.answered:
+            return (
+                f"the gateway answered nothing but errors: {self.held} messages held, "
+                f"{self.unknown} unknown (last: {self.trouble}); the next run tries again"
+            )
+        return None
+
+    @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.PARTIAL if self.failed or self.unknown else ExitCode.OK
+        return ExitCode.PARTIAL if self.failed or self.unknown or self.outage else ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {k: getattr(self, k) for k in COUNTS}

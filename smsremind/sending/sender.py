@@ -6,7 +6,11 @@ at most and ``rate`` caps messages per second across all of them (a shared
 token bucket; retries count too).
 
 Retries (SPEC §4): TRANSIENT answers (certainly not processed) are retried
-with back-off, honouring Retry-After.  An UNKNOWN answer is retried only on a
+with back-off.  A ``Retry-After`` is the gateway's, not the message's: every
+worker pauses until it has passed (:class:`Pause`), and a wait that would
+take the run past :data:`MAX_WAIT` or past the end of the sending window
+stops the run's sending instead: the messages wait for the next cron run,
+and the run says so.  An UNKNOWN answer is retried only on a
 gateway with an idempotency key, with the same key, so the gateway tells us
 whether the first attempt got through.  If any attempt was uncertain and none
 settled it, the verdict stays UNKNOWN: the message must never be planned again
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 
 RETRIES = 3
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
-MAX_WAIT = 10.0
+MAX_WAIT = 60.0  # the longest a run pauses for Retry-After in all (cron starts one every few minutes)
 
 
 @dataclass
@@ -61,6 +65,48 @@ class RateLimit:
             self.sleep(slot - now)
 
 
+class Pause:
+    """The gateway's Retry-After, shared by every worker of the run.
+
+    ``budget`` seconds from the start of the run is as long as the run may
+    pause; a Retry-After reaching past that sets :attr:`stopped` and no
+    further request is made.
+    """
+
+    def __init__(
+        self,
+        budget: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.clock, self.sleep = clock, sleep
+        self.deadline = clock() + max(budget, 0.0)
+        self.until = 0.0
+        self.stopped: str | None = None
+        self.lock = threading.Lock()
+
+    def ask(self, seconds: float, gateway: str) -> None:
+        """The gateway asked every request to wait ``seconds``."""
+        with self.lock:
+            until = self.clock() + seconds
+            if until > self.deadline:
+                self.stopped = self.stopped or (
+                    f"{gateway} asked to wait {seconds:.0f} s (Retry-After), longer than this run may "
+                    "wait; sending stopped, the next run goes on"
+                )
+            self.until = max(self.until, until)
+
+    def wait(self) -> bool:
+        """Sleep out the pause; False when the run must stop sending."""
+        with self.lock:
+            if self.stopped:
+                return False
+            left = self.until - self.clock()
+        if left > 0:
+            self.sleep(left)
+        return True
+
+
 def deliver(
     gateway: Gateway,
     sms: Sms,
@@ -68,10 +114,15 @@ def deliver(
     resend: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     limit: RateLimit | None = None,
+    pause: Pause | None = None,
 ) -> Delivery:
     """Send one message with retries; raises GatewayError when the gateway refuses to work."""
     attempts, uncertain = 0, False
+    pause = pause or Pause(MAX_WAIT, sleep=sleep)
     while True:
+        if not pause.wait():
+            stopped = Result(Outcome.UNKNOWN if uncertain else Outcome.TRANSIENT, reason=pause.stopped)
+            return Delivery(stopped, attempts)
         if limit:
             limit.wait()
         attempts += 1
@@ -96,8 +147,10 @@ def deliver(
             if uncertain and result.outcome is not Outcome.UNKNOWN:
                 result = Result(Outcome.UNKNOWN, reason=f"uncertain, then: {result.reason}")
             return Delivery(result, attempts)
-        wait = result.retry_after if result.retry_after is not None else BACKOFF * 2 ** (attempts - 1)
-        sleep(min(wait, MAX_WAIT))
+        if result.retry_after is not None:
+            pause.ask(result.retry_after, gateway.name)
+        else:
+            sleep(BACKOFF * 2 ** (attempts - 1))
 
 
 class Dispatcher:
@@ -110,14 +163,17 @@ class Dispatcher:
         rate: float,
         now: datetime,
         sleep: Callable[[float], None] = time.sleep,
+        patience: float = MAX_WAIT,
     ):
         self.gateway, self.now, self.sleep = gateway, now, sleep
         self.workers = max(workers, 1)
         self.limit = RateLimit(rate, sleep=sleep)
+        self.pause = Pause(min(patience, MAX_WAIT), sleep=sleep)
         self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="smsremind-send")
 
     def submit(self, sms: Sms, resend: bool = False) -> Future[Delivery]:
-        return self.pool.submit(deliver, self.gateway, sms, self.now, resend, self.sleep, self.limit)
+        args = (self.gateway, sms, self.now, resend, self.sleep, self.limit, self.pause)
+        return self.pool.submit(deliver, *args)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)

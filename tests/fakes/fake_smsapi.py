@@ -64,8 +64,12 @@ Success (``LegacySendSmsResponse`` of the OpenAPI document)::
      "date_sent": 1767225600, "submitted_number": "48601234567", "status": "QUEUE",
      "error": null, "idx": "r-17", "parts": 1}]}
 
-and with ``details=1`` also ``"message"``, ``"length"`` and ``"parts"`` of the (first) message at
-the top level. Without ``format=json``: ``OK:<id>:<points>`` (``;`` between recipients).
+where ``parts`` (what SMSAPI billed) is only in answers to ``details=1`` (the JavaScript client's
+fixture, ``src/modules/sms/index.spec.ts``, has it; the Python client's ``send.json`` without
+details does not), which also adds ``"message"``, ``"length"`` and ``"parts"`` of the (first)
+message at the top level. :attr:`FakeSmsapi.bill_parts` makes the fake bill another number of parts
+than its honest count (what an account setting could do), so a test can tell who decides the
+charge. Without ``format=json``: ``OK:<id>:<points>`` (``;`` between recipients).
 
 ``parts`` is counted honestly (:func:`sms_parts`): GSM-7 160 septets, 153 per part when
 concatenated, extension characters (``^{}\\[~]|€`` and form feed) cost 2 and are never split
@@ -194,6 +198,7 @@ DELIVERY_STATUSES = (
     "FAILED",
     "REJECTED",
     "UNKNOWN",
+    "NOT_FOUND",
     "QUEUE",
     "ACCEPTED",
     "RENEWAL",
@@ -386,7 +391,9 @@ class FakeSmsapi(FaultyFakeServer):
         self.accepted: list[dict[str, Any]] = []
         self.invalid_numbers: set[str] = set()
         self._ids = itertools.count(FIRST_ID)
-        self._idx_seen: dict[str, float] = {}  # idx -> time.monotonic() of its acceptance
+        self._idx_seen: dict[str, float] = {}  # idx -> the fake's clock at its acceptance
+        self.bill_parts: int | None = None  # parts billed per message instead of the honest count
+        self.clock_offset = 0.0  # seconds the fake's clock is ahead (see advance())
         self._messages: dict[str, dict[str, Any]] = {}  # gateway id -> status query item
         self.blacklist: list[str] = []  # phone numbers as SMSAPI lists them
         self.blacklist_allowed = True
@@ -399,6 +406,11 @@ class FakeSmsapi(FaultyFakeServer):
         if not isinstance(code, int) or isinstance(code, bool) or code <= 0:
             raise ValueError("code must be a positive int error code (see ERRORS)")
         self._queue(Fault("business", times, code=code))
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward: an idx accepted more than :data:`IDX_WINDOW` ago is forgotten."""
+        with self._lock:
+            self.clock_offset += seconds
 
     def set_delivery(self, gateway_id: str | int, status: str) -> None:
         """Set the delivery status that status queries answer for message ``gateway_id``.
@@ -566,7 +578,7 @@ class FakeSmsapi(FaultyFakeServer):
             message = _normalizetext_reply(message)
         if _flag(params.get("nounicode")) and not _is_gsm7(message):
             return refuse(ERR_MESSAGE, "nounicode=1 and the message has characters outside GSM-7")
-        parts = sms_parts(message)
+        parts = self.bill_parts or sms_parts(message)
         if parts > MAX_PARTS:
             return refuse(ERR_MESSAGE, f"the message needs {parts} parts (max {MAX_PARTS})")
         max_parts = params.get("max_parts", "").strip()
@@ -599,7 +611,7 @@ class FakeSmsapi(FaultyFakeServer):
         if not valid:
             return refuse(ERR_NUMBERS, f"no valid recipient in {recipients}", invalid_numbers=invalid)
 
-        now = time.monotonic()
+        now = time.monotonic() + self.clock_offset
         if _flag(params.get("check_idx")):
             for _, _, idx in valid:
                 seen = self._idx_seen.get(idx) if idx is not None else None
@@ -623,8 +635,9 @@ class FakeSmsapi(FaultyFakeServer):
                 "status": "QUEUE",
                 "error": None,
                 "idx": idx,
-                "parts": parts,
             }
+            if _flag(params.get("details")):
+                item["parts"] = parts
             items.append(item)
             if test:
                 continue

@@ -1,7 +1,11 @@
 """A local fake of SMSbrána.cz "SMS Connect" (HTTP API) for tests: real HTTP on 127.0.0.1.
 
-The real service has one endpoint, ``https://api.smsbrana.cz/smsconnect/http.php``, taking GET query
-or POST form parameters; here it is ``{url}/smsconnect/http.php`` (:data:`API_PATH`). Every answer
+The real service has one endpoint, ``https://api.smsbrana.cz/smsconnect/http.php``; here it is
+``{url}/smsconnect/http.php`` (:data:`API_PATH`). Every client library found, SMSbrána's own
+``smsbrana/sms-connect`` (``src/SmsConnect.php`` ``getRequestUrl``) first, sends ``send_sms``,
+``inbox`` and ``credit_info`` as a GET with every parameter in the query string; no source shows a
+POST form being accepted, so the fake answers a POST with HTTP 405 (its choice: a client that posts
+must fail its tests). Every answer
 to a request that reached the application is HTTP 200 with a small XML document whose ``<err>`` is
 0 on success, as the real service does (application errors are never HTTP errors)::
 
@@ -13,34 +17,40 @@ to a request that reached the application is HTTP 200 with a small XML document 
 
 Login (both variants of the documentation are accepted on the same account):
 
-* advanced ("pokročilé přihlášení", recommended): ``login``, ``time`` (``YYYYMMDDTHHMMSS``, local
-  time in Prague), ``sul`` (a random salt) and ``auth = md5(password + time + sul)`` in lowercase
-  hex. The older parameter name ``hash`` (used by the vendor's own PHP classes) is accepted too.
-  ``time`` is compared with the *real* clock (never with a replayed "now" of the application):
+* advanced ("pokročilé přihlášení", recommended): ``login``, ``time``, ``sul`` (a random salt) and
+  ``hash = md5(password + time + sul)`` in lowercase hex, as the official client sends them
+  (``getAuth``); ``auth``, the name several third-party clients use, is accepted too. ``time`` is
+  ISO 8601 with its offset (``2026-11-27T09:15:02+01:00``, the official client since commit
+  07ea743) or ``YYYYMMDDTHHMMSS`` in Prague local time (the official client before it, and the
+  others). ``time`` is compared with the *real* clock (never with a replayed "now" of the application):
   more than ``max_skew`` seconds away gives error 4. A salt already used by a successful login on
   the same (Prague) day gives error 7.
 * simple ("jednoduché přihlášení"): ``login`` and ``password`` in clear.
 
 Actions:
 
-* ``send_sms``: ``number`` (digits with the country code, optionally after ``+`` or ``00``; 9
-  digits alone are taken as a Czech number), ``message``, optional ``sender_id``, ``sender_phone``,
-  ``when``, ``delivery_report`` (1 = a delivery report is wanted), ``user_id`` (the caller's id of
-  the message; a user_id already sent is refused with error -1 and nothing is sent), ``data_code``
-  (``7bit`` or ``ucs2``; without it the text decides). Success::
+* ``send_sms``: ``number`` ("v národním (např. 736339339) nebo mezinárodním tvaru (např.
+  +420736339339)": 9 digits alone are a Czech number, anything else needs ``+`` or ``00`` and the
+  country code; digits without either are refused with error 10), ``message``, optional
+  ``sender_id`` (the id of an authorised sender number, digits), ``sender_phone``, ``when``,
+  ``delivery_report`` (1 = a delivery report is wanted), ``user_id`` (the caller's id of the
+  message; a user_id already sent is refused with error -1 and nothing is sent), ``data_code``
+  (``7bit``, the default, or ``ucs2``). With 7bit, as the real default does, every character outside
+  GSM-7 is lost: the fake records it as ``?`` in :attr:`FakeSmsbrana.accepted` (so háčky and čárky
+  arrive garbled unless the client sends ``data_code=ucs2``). Success::
 
       <err>0</err><price>1.1</price><sms_count>1</sms_count><credit>998.9</credit><sms_id>3563000001</sms_id>
 
-  ``sms_count`` is counted honestly: GSM-7 160 septets, 153 per part when concatenated, extension
-  characters (``^{}\\[~]|€`` and form feed) cost 2; one character outside GSM-7 makes the whole text
-  UCS-2, 70 UTF-16 units, 67 per part (characters outside the BMP cost 2). A 2-unit item is never
+  ``sms_count`` is counted honestly: 7bit: 160 septets, 153 per part when concatenated, extension
+  characters (``^{}\\[~]|€`` and form feed) cost 2; ucs2: 70 UTF-16 units, 67 per part (characters
+  outside the BMP cost 2). A 2-unit item is never
   split between parts. ``price = price_per_sms * sms_count`` is taken from the credit.
 * ``credit_info``: ``<err>0</err><credit>998.9</credit>``.
 * ``inbox``: incoming SMS (``delivery_sms``: ``number``, ``time``, ``message``, no id, put there
   by :meth:`FakeSmsbrana.receive`) and delivery reports::
 
       <err>0</err><inbox><delivery_sms></delivery_sms><delivery_report>
-        <item><idsms>3563000001</idsms><number>420603123456</number><time>20261127T091502</time>
+        <item><idsms>3563000001</idsms><number>+420603123456</number><time>20261127T091502</time>
         <status>1</status></item></delivery_report></inbox>
 
   Both lists stay in the inbox until a request with ``delete=1`` has returned them (the sources
@@ -181,22 +191,37 @@ def connect_time(at: datetime | None = None) -> str:
     return moment.astimezone(PRAGUE).strftime(TIME_FORMAT)
 
 
+def _parse_time(stamp: str) -> list[datetime]:
+    """The moments ``time`` may mean: ISO 8601 with an offset, or Prague wall time (both readings
+    of an hour repeated when summer time ends). Raises ValueError for anything else."""
+    if "-" in stamp or ":" in stamp:
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None:
+            raise ValueError(f"ISO time {stamp!r} has no offset")
+        return [moment]
+    local = datetime.strptime(stamp, TIME_FORMAT)
+    return [local.replace(tzinfo=PRAGUE, fold=fold) for fold in (0, 1)]
+
+
 def auth_params(
-    login: str, password: str, at: datetime | None = None, sul: str | None = None, name: str = "auth"
+    login: str, password: str, at: datetime | None = None, sul: str | None = None, name: str = "hash"
 ) -> dict[str, str]:
-    """Advanced-login parameters: login, time, sul and ``name`` (``auth`` or ``hash``) = md5(...)."""
+    """Advanced-login parameters: login, time, sul and ``name`` (``hash`` or ``auth``) = md5(...)."""
     stamp = connect_time(at)
     salt = secrets.token_hex(8) if sul is None else sul
     digest = hashlib.md5((password + stamp + salt).encode("utf-8")).hexdigest()
     return {"login": login, "time": stamp, "sul": salt, name: digest}
 
 
-def sms_parts(text: str, data_code: str | None = None) -> int:
-    """Number of SMS a text travels as (see the module docstring). ``data_code``: None, 7bit, ucs2."""
-    gsm = data_code == "7bit" or (
-        data_code is None and all(c in _GSM7_BASIC or c in _GSM7_EXTENSION for c in text)
-    )
-    if gsm:  # with data_code=7bit a character outside GSM-7 is replaced by one septet
+def _seven_bit(text: str) -> str:
+    """What a phone shows of ``text`` sent as 7bit: every character outside GSM-7 is lost ("?")."""
+    return "".join(c if c in _GSM7_BASIC or c in _GSM7_EXTENSION else "?" for c in text)
+
+
+def sms_parts(text: str, data_code: str | None = "7bit") -> int:
+    """Number of SMS a text travels as (see the module docstring). ``data_code``: 7bit (also None,
+    the default) or ucs2."""
+    if data_code in (None, "7bit"):  # a character outside GSM-7 is replaced by one septet
         costs = [2 if c in _GSM7_EXTENSION else 1 for c in text]
         single, multi = 160, 153
     else:
@@ -215,11 +240,13 @@ def sms_parts(text: str, data_code: str | None = None) -> int:
 
 def _number(raw: str) -> str | None:
     """Digits with the country code (no +), or None when it is not a phone number."""
-    digits = raw[1:] if raw.startswith("+") else raw[2:] if raw.startswith("00") else raw
+    if _DIGITS.fullmatch(raw) and len(raw) == 9:  # the national form of a Czech number
+        return "420" + raw
+    if not raw.startswith(("+", "00")):  # international numbers must carry + (or 00)
+        return None
+    digits = raw[1:] if raw.startswith("+") else raw[2:]
     if not _DIGITS.fullmatch(digits):
         return None
-    if len(digits) == 9:  # a national Czech number
-        digits = "420" + digits
     if not 10 <= len(digits) <= 15 or digits.startswith("0"):
         return None
     return digits
@@ -308,7 +335,7 @@ class FakeSmsbrana(FaultyFakeServer):
             self._reports.append(
                 {
                     "idsms": str(gateway_id),
-                    "number": message["number"],
+                    "number": f"+{message['number']}",  # as in the inbox sample of django-smsbrana
                     "time": connect_time(),
                     "status": str(code),
                 }
@@ -340,15 +367,18 @@ class FakeSmsbrana(FaultyFakeServer):
             "fault": None,
             "accepted_id": None,
         }
-        return self._logged(entry, lambda: self._answer(split.path, params, entry))
+        return self._logged(entry, lambda: self._answer(method, split.path, params, entry))
 
-    def _answer(self, path: str, params: dict[str, str], entry: dict[str, Any]) -> Reply:
+    def _answer(self, method: str, path: str, params: dict[str, str], entry: dict[str, Any]) -> Reply:
         if not self._sleep(self._delay):
             entry["reason"] = "stopped"
             return Reply(None)
         if path != API_PATH:
             entry["reason"] = f"no such endpoint {path}"
             return text_reply(404, "Not Found")
+        if method != "GET":
+            entry["reason"] = f"{method}: the sources only show GET with a query string (fake's choice)"
+            return text_reply(405, "Method Not Allowed", Allow="GET")
 
         def process() -> Reply:
             err, body = self._process(params, entry)
@@ -396,12 +426,11 @@ class FakeSmsbrana(FaultyFakeServer):
         if not hmac.compare_digest(digest.encode(), expected.encode()):
             return ERR_AUTH, f"auth is not md5(password + time + sul) in lowercase hex; want {expected}"
         try:
-            local = datetime.strptime(stamp, TIME_FORMAT)
+            moments = _parse_time(stamp)
         except ValueError:
-            return ERR_TIME, f"time {stamp!r} is not YYYYMMDDTHHMMSS"
+            return ERR_TIME, f"time {stamp!r} is neither ISO 8601 with an offset nor YYYYMMDDTHHMMSS"
         now = datetime.now(UTC)
-        # an hour repeated when summer time ends: either reading will do
-        skew = min(abs((local.replace(tzinfo=PRAGUE, fold=fold) - now).total_seconds()) for fold in (0, 1))
+        skew = min(abs((moment - now).total_seconds()) for moment in moments)
         if skew > self.max_skew:
             return (
                 ERR_TIME,
@@ -427,8 +456,8 @@ class FakeSmsbrana(FaultyFakeServer):
             return refuse(ERR_EMPTY_MESSAGE, "empty message")
         if len(message) > MAX_MESSAGE_CHARS:
             return refuse(ERR_TOO_LONG, f"message has {len(message)} characters (max {MAX_MESSAGE_CHARS})")
-        data_code = params.get("data_code") or None
-        if data_code not in (None, "7bit", "ucs2"):
+        data_code = params.get("data_code") or "7bit"  # the documented default
+        if data_code not in ("7bit", "ucs2"):
             return refuse(ERR_UNKNOWN, f"data_code {data_code!r} is not 7bit or ucs2 (fake's choice)")
         user_id = params.get("user_id") or None
         if user_id is not None and user_id in self._user_ids:
@@ -446,7 +475,7 @@ class FakeSmsbrana(FaultyFakeServer):
             {
                 "id": sms_id,
                 "to": number,
-                "text": message,
+                "text": message if data_code == "ucs2" else _seven_bit(message),
                 "sender": params.get("sender_id") or None,
                 "key": user_id,
                 "parts": parts,

@@ -35,6 +35,11 @@ request (``fail_next``, ``rate_limit_next``, ``business_error_next``, ``drop_nex
 (``accept_then_hang_next``, ``accept_then_drop_next``, ``garbage_next()``) wait for the next create
 that passes validation - an invalid one gets its normal 4xx and leaves the fault queued.
 
+``accept_then_fail_next(503)`` processes the create and then answers the error: Twilio's page for
+20503 ("Service unavailable") does not promise the request was not processed, unlike 20429's.
+Status fetches (``GET .../Messages/{Sid}.json``) take their own faults, :meth:`FakeTwilio.fail_fetch_next`
+(e.g. 429); :meth:`FakeTwilio.forget` deletes a message, whose fetch then answers 404 (20404).
+
 ``delay`` and the hang of ``accept_then_hang_next`` happen *after* the request was processed, so a
 client that times out during them has had its message accepted. Each connection is served by its own
 thread, so a slow answer never holds up the others; :meth:`FakeTwilio.stop` cuts every wait short.
@@ -248,6 +253,7 @@ class FakeTwilio(FaultyFakeServer):
         self.created_at = datetime.now(UTC).replace(microsecond=0)
         self._messages: dict[str, dict[str, Any]] = {}
         self._sequence = 0
+        self._fetch_faults: list[int] = []  # HTTP statuses the next status fetches answer
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -289,6 +295,25 @@ class FakeTwilio(FaultyFakeServer):
         if not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         super().fail_next(status, times, body)
+
+    def accept_then_fail_next(self, status: int = 503, times: int = 1) -> None:
+        """The next ``times`` valid creates are processed (the message accepted), then answered HTTP
+        ``status`` with Twilio's error JSON (20503 for 503), as if the service failed afterwards."""
+        if not 500 <= status <= 599:
+            raise ValueError("status must be a 5xx status")
+        self._queue(Fault("accept_fail", times, status=status))
+
+    def fail_fetch_next(self, status: int = 429, times: int = 1) -> None:
+        """The next ``times`` status fetches of a message get HTTP ``status`` with Twilio's error JSON."""
+        if not 400 <= status <= 599 or times < 1:
+            raise ValueError("status must be 400-599 and times >= 1")
+        with self._lock:
+            self._fetch_faults += [status] * times
+
+    def forget(self, sid: str) -> None:
+        """Delete message ``sid`` (Twilio's DELETE on the Message resource): fetching it answers 404."""
+        with self._lock:
+            del self._messages[sid]
 
     def business_error_next(self, code: int, times: int = 1) -> None:
         """The next ``times`` creates get the documented answer for Twilio error ``code`` (a key of
@@ -385,6 +410,10 @@ class FakeTwilio(FaultyFakeServer):
             if pattern is _ACCOUNT_PATH:
                 return Reply(200, self._account())
             if pattern is _MESSAGE_PATH:
+                if self._fetch_faults:
+                    status = self._fetch_faults.pop(0)
+                    entry["fault"] = "fail_fetch"
+                    return _error(_STATUS_CODES.get(status, status), status)
                 message = self._messages.get(match["sid"])
                 return _error(20404, path=path) if message is None else Reply(200, self._resource(message))
             return self._create(form, entry) if method == "POST" else self._list(path, params)
@@ -455,6 +484,8 @@ class FakeTwilio(FaultyFakeServer):
             reply.wait = fault.seconds
         elif fault.kind == "accept_drop":
             reply.status, reply.body = None, None
+        elif fault.kind == "accept_fail":
+            reply = self._fail_reply(fault)
         else:  # garbage, accepted
             reply = self._garbage_reply(201)
         return reply
@@ -464,7 +495,7 @@ class FakeTwilio(FaultyFakeServer):
             return _error(_STATUS_CODES.get(fault.status, fault.status), fault.status)
         return Reply(fault.status, fault.body, content_type_of(fault.body))
 
-    def _rate_limit_reply(self) -> Reply:
+    def _rate_limit_reply(self, fault: Fault) -> Reply:
         return _error(20429)
 
     def _store(self, form: dict[str, str]) -> dict[str, Any]:

@@ -244,7 +244,7 @@ class FakeServer:
 class Fault:
     """A queued fault rule; ``times`` counts its uses down."""
 
-    kind: str  # fail, rate_limit, business, drop, garbage, hang, accept_drop
+    kind: str  # fail, rate_limit, business, drop, garbage, hang, accept_drop, accept_fail
     times: int
     status: int = 500
     body: Any = None
@@ -254,9 +254,11 @@ class Fault:
 
     @property
     def accepts(self) -> bool:
-        """hang, accept_drop, garbage: the request is processed, then its answer is held back,
-        dropped or spoiled. The others refuse it: it is not processed at all."""
-        return self.kind in ("hang", "accept_drop") or (self.kind == "garbage" and self.accepted)
+        """hang, accept_drop, accept_fail, garbage: the request is processed, then its answer is held
+        back, dropped, replaced by an error or spoiled. The others refuse it: it is not processed at all."""
+        return self.kind in ("hang", "accept_drop", "accept_fail") or (
+            self.kind == "garbage" and self.accepted
+        )
 
 
 class FaultyFakeServer(FakeServer):
@@ -285,9 +287,9 @@ class FaultyFakeServer(FakeServer):
         """The next ``times`` requests get HTTP ``status`` (``body``; None: the fake's error page)."""
         self._queue(Fault("fail", times, status=status, body=body))
 
-    def rate_limit_next(self, times: int = 1) -> None:
-        """The next ``times`` requests get HTTP 429, unprocessed."""
-        self._queue(Fault("rate_limit", times, status=429))
+    def rate_limit_next(self, times: int = 1, retry_after: float = 1) -> None:
+        """The next ``times`` requests get HTTP 429, unprocessed (``Retry-After: retry_after``)."""
+        self._queue(Fault("rate_limit", times, status=429, seconds=float(retry_after)))
 
     def accept_then_hang_next(self, seconds: float, times: int = 1) -> None:
         """The next ``times`` requests are processed (a message accepted) and answered ``seconds`` later."""
@@ -333,8 +335,8 @@ class FaultyFakeServer(FakeServer):
     def _fail_reply(self, fault: Fault) -> Reply:
         raise NotImplementedError
 
-    def _rate_limit_reply(self) -> Reply:
-        return text_reply(429, "Too Many Requests", **{"Retry-After": "1"})
+    def _rate_limit_reply(self, fault: Fault) -> Reply:
+        return text_reply(429, "Too Many Requests", **{"Retry-After": f"{fault.seconds:.0f}"})
 
     def _garbage_reply(self, status: int = 200) -> Reply:
         return Reply(status, self.garbage_body, HTML)
@@ -344,7 +346,7 @@ class FaultyFakeServer(FakeServer):
         if fault.kind == "fail":
             return self._fail_reply(fault)
         if fault.kind == "rate_limit":
-            return self._rate_limit_reply()
+            return self._rate_limit_reply(fault)
         if fault.kind == "drop":
             return Reply(None)
         return self._garbage_reply()

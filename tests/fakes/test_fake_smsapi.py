@@ -16,7 +16,7 @@ import requests
 from tests.fakes.fake_smsapi import ERRORS, FIRST_ID, GARBAGE_BODY, FakeSmsapi, sms_parts
 
 NUMBER = "48601234567"
-ITEM_KEYS = {"id", "points", "number", "date_sent", "submitted_number", "status", "error", "idx", "parts"}
+ITEM_KEYS = {"id", "points", "number", "date_sent", "submitted_number", "status", "error", "idx"}
 
 
 @pytest.fixture
@@ -72,6 +72,7 @@ def assert_error(response: requests.Response, code: int) -> dict[str, Any]:
 def test_success_has_the_documented_shape(fake: FakeSmsapi) -> None:
     before = int(time.time())
     response = send(fake, idx="r-17", check_idx="1")
+    detailed = send(fake, idx="r-18", details="1").json()
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
@@ -86,10 +87,11 @@ def test_success_has_the_documented_shape(fake: FakeSmsapi) -> None:
     assert item["status"] == "QUEUE"
     assert item["error"] is None
     assert item["idx"] == "r-17"
-    assert item["parts"] == 1
+    assert set(detailed["list"][0]) == ITEM_KEYS | {"parts"}  # details=1: the parts it billed
+    assert detailed["list"][0]["parts"] == 1
     assert before <= item["date_sent"] <= time.time() + 1
 
-    [sent] = fake.accepted
+    sent, _ = fake.accepted
     assert set(sent) == {"id", "to", "text", "sender", "key", "parts", "at"}
     assert sent["id"] == item["id"]
     assert sent["to"] == NUMBER
@@ -97,7 +99,7 @@ def test_success_has_the_documented_shape(fake: FakeSmsapi) -> None:
     assert sent["sender"] == "Gabinet"
     assert sent["key"] == "r-17"
     assert sent["parts"] == 1
-    assert fake.points == pytest.approx(100000 - 0.16)
+    assert fake.points == pytest.approx(100000 - 2 * 0.16)
 
 
 def test_each_message_gets_its_own_id(fake: FakeSmsapi) -> None:
@@ -130,7 +132,7 @@ def test_each_message_gets_its_own_id(fake: FakeSmsapi) -> None:
 )
 def test_parts_are_counted_honestly(fake: FakeSmsapi, text: str, parts: int) -> None:
     assert sms_parts(text) == parts
-    item = send(fake, message=text).json()["list"][0]
+    item = send(fake, message=text, details="1").json()["list"][0]
     assert item["parts"] == parts
     assert item["points"] == pytest.approx(parts * 0.16)
     assert fake.accepted[0]["text"] == text
@@ -286,8 +288,8 @@ def test_request_errors(fake: FakeSmsapi, params: dict[str, Any], code: int) -> 
 
 
 def test_the_longest_messages_still_fit(fake: FakeSmsapi) -> None:
-    assert send(fake, message="a" * 918).json()["list"][0]["parts"] == 6
-    assert send(fake, message="ż" * 402).json()["list"][0]["parts"] == 6
+    assert send(fake, message="a" * 918, details="1").json()["list"][0]["parts"] == 6
+    assert send(fake, message="ż" * 402, details="1").json()["list"][0]["parts"] == 6
 
 
 @pytest.mark.parametrize(
@@ -346,6 +348,23 @@ def test_idx_already_accepted_with_check_idx_is_error_53(fake: FakeSmsapi) -> No
 
     assert send(fake, idx="r-2", check_idx="1").json()["count"] == 1
     assert [m["key"] for m in fake.accepted] == ["r-1", "r-2"]
+
+
+def test_idx_is_forgotten_after_24_hours(fake: FakeSmsapi) -> None:
+    """check_idx: "more than one message with the same idx in last 24h" (SMSAPI's OpenAPI document)."""
+    assert send(fake, idx="r-1", check_idx="1").json()["count"] == 1
+    fake.advance(23.9 * 3600)
+    assert_error(send(fake, idx="r-1", check_idx="1"), 53)
+    fake.advance(0.2 * 3600)
+    assert send(fake, idx="r-1", check_idx="1").json()["count"] == 1
+    assert [m["key"] for m in fake.accepted] == ["r-1", "r-1"]
+
+
+def test_bill_parts_is_what_details_report_and_points_charge(fake: FakeSmsapi) -> None:
+    fake.bill_parts = 2
+    doc = send(fake, message="krótko", details="1").json()
+    assert doc["parts"] == doc["list"][0]["parts"] == 2
+    assert doc["list"][0]["points"] == pytest.approx(0.32) and fake.accepted[0]["parts"] == 2
 
 
 def test_idx_without_check_idx_is_sent_again(fake: FakeSmsapi) -> None:

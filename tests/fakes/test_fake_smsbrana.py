@@ -39,7 +39,7 @@ from tests.fakes.fake_smsbrana import (
     sms_parts,
 )
 
-NUMBER = "420603123456"
+NUMBER = "+420603123456"  # the international form, as the documentation writes it
 CZECH = "Příliš žluťoučký kůň úpěl ďábelské ódy"  # 38 characters, outside GSM-7
 
 
@@ -53,7 +53,7 @@ def call(
     fake: FakeSmsbrana,
     action: str = "send_sms",
     auth: dict[str, str] | None = None,
-    method: str = "POST",
+    method: str = "GET",
     timeout: float = 5,
     **params: Any,
 ) -> requests.Response:
@@ -88,7 +88,7 @@ def err(response: requests.Response) -> int:
 
 
 def test_send_success_answer_and_record(fake: FakeSmsbrana) -> None:
-    response = send(fake, "Wizyta jutro", sender_id="Gabinet", user_id="msg-1", delivery_report="1")
+    response = send(fake, "Wizyta jutro", sender_id="1234", user_id="msg-1", delivery_report="1")
     assert response.headers["Content-Type"].startswith("text/xml")
     assert response.text.startswith("<?xml version='1.0' encoding='utf-8'?>")
     assert parse(response) == {
@@ -101,9 +101,9 @@ def test_send_success_answer_and_record(fake: FakeSmsbrana) -> None:
     [sms] = fake.accepted
     assert {k: v for k, v in sms.items() if k != "at"} == {
         "id": str(FIRST_SMS_ID),
-        "to": NUMBER,
+        "to": NUMBER.lstrip("+"),
         "text": "Wizyta jutro",
-        "sender": "Gabinet",
+        "sender": "1234",
         "key": "msg-1",
         "parts": 1,
     }
@@ -117,22 +117,23 @@ def test_send_success_answer_and_record(fake: FakeSmsbrana) -> None:
 @pytest.mark.parametrize(
     ("text", "data_code", "parts"),
     [
-        ("a" * 160, None, 1),
-        ("a" * 161, None, 2),
-        ("a" * 306, None, 2),
-        ("a" * 307, None, 3),
-        ("€" * 80, None, 1),  # extension characters cost 2 septets: 160
-        ("€" * 80 + "a", None, 2),
-        ("a" * 152 + "€" + "a" * 152, None, 3),  # 306 septets, but the escape pair is not split
-        ("ř" * 70, None, 1),
-        ("ř" * 71, None, 2),
-        ("ř" * 134, None, 2),
-        ("ř" * 135, None, 3),
-        (CZECH, None, 1),
-        ((CZECH + " ") * 2, None, 2),  # 78 characters of Czech: UCS-2, 2 parts
-        ("😀" * 35, None, 1),  # astral characters cost 2 UTF-16 units
-        ("😀" * 35 + "a", None, 2),
-        ("ř" * 160, "7bit", 1),  # forced GSM-7: the gateway replaces what GSM-7 lacks
+        ("a" * 160, "7bit", 1),
+        ("a" * 161, "7bit", 2),
+        ("a" * 306, "7bit", 2),
+        ("a" * 307, "7bit", 3),
+        ("€" * 80, "7bit", 1),  # extension characters cost 2 septets: 160
+        ("€" * 80 + "a", "7bit", 2),
+        ("a" * 152 + "€" + "a" * 152, "7bit", 3),  # 306 septets, but the escape pair is not split
+        ("ř" * 70, "ucs2", 1),
+        ("ř" * 71, "ucs2", 2),
+        ("ř" * 134, "ucs2", 2),
+        ("ř" * 135, "ucs2", 3),
+        (CZECH, "ucs2", 1),
+        ((CZECH + " ") * 2, "ucs2", 2),  # 78 characters of Czech: UCS-2, 2 parts
+        ("😀" * 35, "ucs2", 1),  # astral characters cost 2 UTF-16 units
+        ("😀" * 35 + "a", "ucs2", 2),
+        ("ř" * 160, "7bit", 1),  # 7bit: the gateway replaces what GSM-7 lacks
+        ("ř" * 160, None, 1),  # no data_code: 7bit, the documented default
         ("a" * 71, "ucs2", 2),  # forced UCS-2
     ],
     ids=[
@@ -152,6 +153,7 @@ def test_send_success_answer_and_record(fake: FakeSmsbrana) -> None:
         "emoji-70-units",
         "emoji-71-units",
         "data-code-7bit",
+        "data-code-default-7bit",
         "data-code-ucs2",
     ],
 )
@@ -164,18 +166,46 @@ def test_sms_count_over_http(fake: FakeSmsbrana, text: str, data_code: str | Non
     assert fake.accepted[-1]["parts"] == parts
 
 
-def test_get_and_national_number(fake: FakeSmsbrana) -> None:
-    assert err(send(fake, "GET works too", method="GET", number="+420603123456")) == 0
+def test_national_and_international_numbers(fake: FakeSmsbrana) -> None:
+    assert err(send(fake, "international", number="+420603123456")) == 0
     assert err(send(fake, "national", number="603123456")) == 0
     assert err(send(fake, "with 00", number="00420603123456")) == 0
-    assert [sms["to"] for sms in fake.accepted] == [NUMBER] * 3
-    assert fake.requests[0]["method"] == "GET" and fake.requests[1]["method"] == "POST"
+    assert err(send(fake, "Polish", number="+48601234567")) == 0
+    assert [sms["to"] for sms in fake.accepted] == ["420603123456"] * 3 + ["48601234567"]
+    # digits with a country code but no +: neither form of the documentation
+    assert err(send(fake, "no plus", number="420603123456")) == ERR_NUMBER
+    assert err(send(fake, "no plus", number="48601234567")) == ERR_NUMBER
+
+
+def test_post_is_refused_get_only(fake: FakeSmsbrana) -> None:
+    """The sources only ever GET send_sms/inbox/credit_info: a client that POSTs fails here."""
+    response = send(fake, "posted", method="POST")
+    assert response.status_code == 405 and response.headers["Allow"] == "GET"
+    assert fake.accepted == [] and fake.requests[0]["method"] == "POST"
+
+
+def test_without_ucs2_diacritics_are_lost(fake: FakeSmsbrana) -> None:
+    """7bit is the default: háčky and čárky only survive data_code=ucs2."""
+    assert err(send(fake, "Připomínka: zítra v 9:00")) == 0
+    assert err(send(fake, "Připomínka: zítra v 9:00", data_code="7bit")) == 0
+    assert err(send(fake, "Připomínka: zítra v 9:00", data_code="ucs2")) == 0
+    texts = [sms["text"] for sms in fake.accepted]
+    assert texts == ["P?ipom?nka: z?tra v 9:00"] * 2 + ["Připomínka: zítra v 9:00"]
+
+
+def test_official_client_time_format_is_accepted(fake: FakeSmsbrana) -> None:
+    """ISO 8601 with an offset, as smsbrana/sms-connect sends it since commit 07ea743."""
+    stamp = datetime.now(PRAGUE).isoformat(timespec="seconds")
+    salt = "abc123def0"
+    digest = hashlib.md5((fake.password + stamp + salt).encode()).hexdigest()
+    auth = {"login": fake.login, "sul": salt, "time": stamp, "hash": digest}
+    assert err(call(fake, "credit_info", auth=auth)) == 0
 
 
 # --- login ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["auth", "hash"], ids=["auth-param", "legacy-hash-param"])
+@pytest.mark.parametrize("name", ["hash", "auth"], ids=["official-hash-param", "third-party-auth-param"])
 def test_advanced_login_good(fake: FakeSmsbrana, name: str) -> None:
     assert err(call(fake, "credit_info", auth=auth_params("gabinet", "secret", name=name))) == 0
 
@@ -188,7 +218,7 @@ def test_advanced_login_hash_is_md5_of_password_time_salt(fake: FakeSmsbrana) ->
         "login": "gabinet",
         "time": stamp,
         "sul": "abc123",
-        "auth": hashlib.md5(f"secret{stamp}abc123".encode()).hexdigest(),
+        "hash": hashlib.md5(f"secret{stamp}abc123".encode()).hexdigest(),
     }
     assert err(call(fake, "credit_info", auth=params)) == 0
 
@@ -200,7 +230,7 @@ def test_advanced_login_hash_is_md5_of_password_time_salt(fake: FakeSmsbrana) ->
         (
             lambda: {
                 **auth_params("gabinet", "secret"),
-                "auth": auth_params("gabinet", "secret")["auth"].upper(),
+                "hash": auth_params("gabinet", "secret")["hash"].upper(),
             },
             ERR_AUTH,
         ),
@@ -383,6 +413,8 @@ def test_rate_limit_next(fake: FakeSmsbrana) -> None:
     fake.rate_limit_next()
     response = send(fake)
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    fake.rate_limit_next(retry_after=3600)
+    assert send(fake).headers["Retry-After"] == "3600"
     assert fake.accepted == []
     assert err(send(fake)) == 0
 
@@ -483,7 +515,7 @@ def test_delay_with_8_concurrent_clients(fake: FakeSmsbrana) -> None:
             fields = {"action": "send_sms", **auth_params("gabinet", "secret"), "number": NUMBER}
             fields.update(message=f"message {i}", user_id=f"k{i}")
             barrier.wait()
-            response = session.post(f"{fake.url}{API_PATH}", data=fields, timeout=5)
+            response = session.get(f"{fake.url}{API_PATH}", params=fields, timeout=5)
             return err(response)
 
     started = time.monotonic()
@@ -561,7 +593,7 @@ def test_delivery_report_via_inbox(fake: FakeSmsbrana) -> None:
     reports = inbox_reports(fake)
     assert [(r["idsms"], r["number"], r["status"]) for r in reports] == [
         (first, NUMBER, str(DELIVERED)),
-        (second, "420603999888", str(EXPIRED)),
+        (second, "+420603999888", str(EXPIRED)),
     ]
     assert all(len(r["time"]) == 15 and r["time"][8] == "T" for r in reports)
     assert len(inbox_reports(fake, delete=True)) == 2  # still there until deleted
@@ -582,7 +614,7 @@ def test_set_delivery_checks(fake: FakeSmsbrana) -> None:
 def test_request_log(fake: FakeSmsbrana) -> None:
     send(fake, "logged", user_id="k1")
     [entry] = fake.requests
-    assert entry["method"] == "POST" and entry["path"] == API_PATH
+    assert entry["method"] == "GET" and entry["path"].startswith(f"{API_PATH}?")
     assert entry["params"]["message"] == "logged" and entry["params"]["user_id"] == "k1"
     assert entry["action"] == "send_sms" and entry["status"] == 200 and entry["err"] == 0
     assert entry["response"].startswith("<?xml") and entry["accepted_id"] == str(FIRST_SMS_ID)

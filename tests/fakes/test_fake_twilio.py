@@ -456,6 +456,26 @@ def test_accept_then_drop(http: requests.Session, twilio: FakeTwilio) -> None:
     assert len(twilio.accepted) == 2
 
 
+def test_accept_then_fail_processes_then_answers_20503(http: requests.Session, twilio: FakeTwilio) -> None:
+    twilio.accept_then_fail_next(503)
+    assert_error(send(http, twilio), 503, 20503)
+    assert len(twilio.accepted) == 1 and twilio.requests[0]["fault"] == "accept_fail"
+    assert send(http, twilio).status_code == 201 and len(twilio.accepted) == 2
+    with pytest.raises(ValueError):
+        twilio.accept_then_fail_next(429)
+
+
+def test_fetch_faults_and_forget(http: requests.Session, twilio: FakeTwilio) -> None:
+    sid = send(http, twilio).json()["sid"]
+    twilio.fail_fetch_next(429)
+    assert_error(fetch(http, twilio, sid), 429, 20429)
+    assert fetch(http, twilio, sid).json()["status"] == "queued"
+    twilio.forget(sid)
+    assert_error(fetch(http, twilio, sid), 404, 20404)
+    with pytest.raises(ValueError):
+        twilio.fail_fetch_next(200)
+
+
 def test_drop_next_closes_without_accepting(http: requests.Session, twilio: FakeTwilio) -> None:
     twilio.drop_next(times=2)
     for _ in range(2):

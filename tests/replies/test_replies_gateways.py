@@ -146,7 +146,7 @@ def test_smsapi_blacklist_not_readable_with_this_token_is_no_error(make_app) -> 
     [
         ("twilio", "", '[gateway] sender = "Gabinet" is a name patients cannot answer'),
         ("smsapi", "", '[gateway] sender = "Gabinet" is a name patients cannot answer'),
-        ("smsbrana", "sender_id = true\n", "needs [gateway] sender_id = false with SMSbrána"),
+        ("smsbrana", "sender_id = 1234\n", 'needs [gateway] sender_id = "" with SMSbrána'),
     ],
 )
 def test_replies_refuse_a_sender_patients_cannot_answer(make_app, name: str, extra: str, says: str) -> None:

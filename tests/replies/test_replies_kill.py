@@ -119,12 +119,24 @@ def test_answers_fetched_by_killed_runs_are_stored_once(tmp_path: Path, name: st
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         assert kills >= 1
-        _sh(tmp_path, "--now", "2026-11-30 12:10", "run")
-        _sh(tmp_path, "--now", "2026-11-30 12:15", "run")
+        _run_after_kills(tmp_path, "2026-11-30 12:10")
+        _run_after_kills(tmp_path, "2026-11-30 12:15")
         _check(tmp_path, total)
     finally:
         if fake is not None:
             fake.stop()
+
+
+def _run_after_kills(folder: Path, now: str) -> None:
+    """A kill between handing an acknowledgement to a gateway without an idempotency key and
+    hearing its answer leaves that SMS `unknown`: exit 3 with that one line is then the honest
+    outcome (cron mails it); anything else is a failure."""
+    done = subprocess.run(
+        [BIN, "--now", now, "run"], cwd=folder, env=ENV, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 or (
+        done.returncode == 3 and done.stderr.endswith("have an unknown fate; see `smsremind status`\n")
+    ), done.stderr
 
 
 def _check(folder: Path, total: int) -> None:

@@ -40,7 +40,8 @@ def check_can_receive(cfg: Config) -> None:
 
     An alphanumeric sender name ("Gabinet") is not a number: a phone cannot
     reply to it.  SMSbrána answers come to its system number, which it uses
-    unless ``sender_id`` puts a name there; Twilio's Messaging Service picks
+    unless ``sender_id`` names one of the account's own authorised numbers
+    (answers then go to that phone, not to SMSbrána's inbox); Twilio's Messaging Service picks
     numbers from its pool; SerwerSMS answers reach us for SMS ECO+ (no sender)
     and its ``2waySMS`` sender.  The outbox (demo, tests) takes any sender.
     """
@@ -50,8 +51,9 @@ def check_can_receive(cfg: Config) -> None:
     if g.provider == "smsbrana":
         if g.sender_id:
             raise ConfigError(
-                f"{cfg.path}: [replies] enabled = true needs [gateway] sender_id = false with SMSbrána: "
-                "patients answer its system number, they cannot answer a sender name"
+                f'{cfg.path}: [replies] enabled = true needs [gateway] sender_id = "" with SMSbrána: '
+                "patients' answers reach SMSbrána's inbox only from its system number, not from "
+                "an authorised number of your own"
             )
         return
     names = {"[gateway] sender": g.sender} | {

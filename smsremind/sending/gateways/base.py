@@ -15,6 +15,10 @@ means for the message's state:
   ``sending`` for the next run to resolve with that key.  Without one the
   message becomes ``unknown`` and is never resent automatically.
 
+A key protects only as long as the gateway remembers it: ``key_window`` is
+that time, written once per gateway (None: for good).  A message left
+``sending`` for longer than that is settled as ``unknown``, never resent.
+
 Problems with the gateway itself (credentials, no credit) raise
 :class:`smsremind.errors.GatewayError` and stop the run.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from smsremind.replies.inbox import Incoming
@@ -69,6 +73,7 @@ class Delivery:
 class Gateway(ABC):
     name: str = "gateway"
     idempotent: bool = False
+    key_window: timedelta | None = None  # how long a repeated key is refused (idempotent gateways)
     remote: bool = True  # a remote API: `[gateway] workers` and `rate` apply
 
     @abstractmethod

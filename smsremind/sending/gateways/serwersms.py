@@ -24,13 +24,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import requests
-
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import failure, http_error, session
+from smsremind.sending.gateways.http import send, session
 
 HOST = "https://api2.serwersms.pl"
 WARSAW = ZoneInfo("Europe/Warsaw")  # the API's dates carry no zone: Polish time
@@ -76,15 +74,10 @@ class SerwersmsGateway(Gateway):
         self.http.headers["Authorization"] = f"Bearer {cfg.token}"
 
     def _call(self, action: str, body: dict[str, Any]) -> dict[str, Any] | Result:
-        try:
-            response = self.http.post(
-                f"{self.base}/{action}.json", json={**body, "system": "smsremind"}, timeout=self.cfg.timeout
-            )
-        except requests.RequestException as exc:
-            return failure(exc)
-        problem = http_error(response.status_code, response.headers.get("Retry-After"), None)
-        if problem:
-            return problem
+        url, data = f"{self.base}/{action}.json", {**body, "system": "smsremind"}
+        response = send(self.http, "POST", url, self.cfg.timeout, "SerwerSMS", json=data)
+        if isinstance(response, Result):
+            return response
         try:
             doc = response.json()
         except ValueError:

@@ -1,9 +1,15 @@
 """SMSAPI.pl (Poland): POST /sms.do with a Bearer token, JSON answers.
 
 Exactly once: our message id goes out as ``idx`` with ``check_idx=1``; SMSAPI
-refuses a second message with the same idx (error 53), which therefore means
-"already accepted".  That makes every uncertain outcome safe to retry.
+refuses a second message with the same idx "in last 24h" (error 53), which
+therefore means "already accepted".  That makes an uncertain outcome safe to
+retry within :attr:`SmsapiGateway.key_window`, and only then.
+
 Business errors arrive as HTTP 200 with ``{"error": N, "message": ...}``.
+``error`` is a number on ``sms.do`` but a word on SMSAPI's REST endpoints
+(``"not_found"``), so an answer we cannot read is UNKNOWN, never a crash.
+``details=1`` makes SMSAPI say how many parts it billed (per item, or at the
+top level in older answers), and that is what the quota charges.
 
 Patients' answers reach SMSAPI only by callback (a web server we don't
 have): nothing can be polled.  What can be read is the account's blacklist
@@ -14,7 +20,7 @@ opt-out list where the token may read it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -22,7 +28,7 @@ import requests
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import post, session
+from smsremind.sending.gateways.http import json_object, request, send, session
 
 HOSTS = {"pl": "https://api.smsapi.pl", "com": "https://api.smsapi.com"}
 ALREADY_SENT = 53
@@ -34,7 +40,10 @@ CREDENTIALS = {
 OUT_OF_POINTS = 103
 SENDER_UNKNOWN = 14
 TRANSIENT = {200, 201, 202, 203, 999}
-FINAL = {"DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "STOP", "REJECTED"}
+# Delivery statuses: only QUEUE and SENT may still change (isFinal() of SMSAPI's Java and C#
+# clients); every other one is final, UNKNOWN and NOT_FOUND included, and is not asked again.
+PENDING = {"QUEUE", "SENT"}
+FAILED = {"UNDELIVERED", "FAILED", "EXPIRED", "STOP", "REJECTED"}
 NO_POLLING = "answers reach SMSAPI only by callback: they cannot be fetched; its blacklist is read instead"
 PAGE = 100
 log = logging.getLogger(__name__)
@@ -43,6 +52,9 @@ log = logging.getLogger(__name__)
 class SmsapiGateway(Gateway):
     name = "smsapi"
     idempotent = True
+    # SMSAPI's OpenAPI document, /sms.do: check_idx "prevents from sending more than one message
+    # with the same idx in last 24h".
+    key_window = timedelta(hours=24)
 
     def __init__(self, cfg: GatewayConfig):
         if not cfg.token:
@@ -53,16 +65,11 @@ class SmsapiGateway(Gateway):
         self.http.headers["Authorization"] = f"Bearer {cfg.token}"
 
     def _post(self, data: dict[str, str]) -> Result | dict[str, Any]:
-        response = post(self.http, f"{self.base}/sms.do", data, self.timeout)
+        response = send(self.http, "POST", f"{self.base}/sms.do", self.timeout, "SMSAPI", data=data)
         if isinstance(response, Result):
             return response
-        try:
-            doc = response.json()
-        except ValueError:
-            return Result(Outcome.UNKNOWN, reason=f"unreadable answer (HTTP {response.status_code})")
-        if not isinstance(doc, dict):
-            return Result(Outcome.UNKNOWN, reason="unreadable answer")
-        return doc
+        doc = json_object(response)
+        return doc if doc is not None else _unreadable(f"HTTP {response.status_code}, not a JSON object")
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         doc = self._post(
@@ -72,6 +79,7 @@ class SmsapiGateway(Gateway):
                 "from": sms.sender,
                 "format": "json",
                 "encoding": "utf-8",
+                "details": "1",
                 "idx": sms.key,
                 "check_idx": "1",
             }
@@ -79,14 +87,17 @@ class SmsapiGateway(Gateway):
         if isinstance(doc, Result):
             return doc
         if doc.get("error"):
-            return self._error(int(doc["error"]), str(doc.get("message", "")), sms)
+            code = _code(doc["error"])
+            if code is None:
+                return _unreadable(f"error {doc['error']!r}: {doc.get('message', '')}")
+            return self._error(code, str(doc.get("message", "")), sms)
         try:
             item = doc["list"][0]
-            return Result(
-                Outcome.ACCEPTED, gateway_id=str(item["id"]), parts=int(item.get("parts") or sms.parts)
-            )
-        except (KeyError, IndexError, TypeError, ValueError):
-            return Result(Outcome.UNKNOWN, reason="unexpected answer")
+            gateway_id = str(item["id"])
+        except (KeyError, IndexError, TypeError):
+            return _unreadable("no message id in the answer")
+        parts = _parts(item) or _parts(doc)
+        return Result(Outcome.ACCEPTED, gateway_id=gateway_id, parts=parts or sms.parts)
 
     def _error(self, code: int, message: str, sms: Sms) -> Result:
         if code == ALREADY_SENT:  # an earlier attempt with this idx got through
@@ -108,23 +119,28 @@ class SmsapiGateway(Gateway):
         if isinstance(doc, Result):
             raise GatewayError(f"SMSAPI did not answer at {self.base}: {doc.reason}")
         if doc.get("error"):
-            code = int(doc["error"])
+            code = _code(doc["error"])
             if code in CREDENTIALS:
                 raise GatewayError(f"SMSAPI: {CREDENTIALS[code]} ({code}); check [gateway] token")
             if code != 13:  # the test number itself may be refused; the token was fine
-                raise GatewayError(f"SMSAPI test message refused: {code}: {doc.get('message', '')}")
+                raise GatewayError(f"SMSAPI test message refused: {doc['error']}: {doc.get('message', '')}")
         return f"SMSAPI at {self.base}: token accepted (test message, nothing sent); {NO_POLLING}"
 
     def delivery(self, gateway_id: str) -> Delivery | None:
-        try:
-            response = self.http.get(
-                f"{self.base}/sms.do", params={"status": gateway_id, "format": "json"}, timeout=self.timeout
-            )
-            item = response.json()["list"][0]
-        except (requests.RequestException, ValueError, KeyError, IndexError, TypeError):
+        """The status of one message; any answer that is not a status is "no report this time"."""
+        url = f"{self.base}/sms.do"
+        params = {"status": gateway_id, "format": "json"}
+        response = request(self.http, "GET", url, self.timeout, "SMSAPI", params=params)
+        if isinstance(response, Result) or response.status_code != 200:
             return None
-        status = str(item.get("status", "")).upper()
-        return Delivery(status.lower(), final=status in FINAL, failed=status in FINAL - {"DELIVERED"})
+        try:
+            status = response.json()["list"][0]["status"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+        if not isinstance(status, str) or not status:
+            return None
+        status = status.upper()
+        return Delivery(status.lower(), final=status not in PENDING, failed=status in FAILED)
 
     def opt_outs(self) -> list[str] | None:
         """The account's blacklisted numbers, as listed (None: the token may not read them)."""
@@ -143,6 +159,7 @@ class SmsapiGateway(Gateway):
                 f"{self.base}/blacklist/phone_numbers",
                 params={"offset": str(offset), "limit": str(PAGE)},
                 timeout=self.timeout,
+                allow_redirects=False,  # a redirect is no list (see gateways.http)
             )
         except requests.RequestException as exc:
             log.info("SMSAPI blacklist not read: %s", type(exc).__name__)
@@ -156,3 +173,24 @@ class SmsapiGateway(Gateway):
 
     def close(self) -> None:
         self.http.close()
+
+
+def _code(value: object) -> int | None:
+    """SMSAPI's error code as an int ("103" too); None for a word such as "not_found"."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _parts(doc: object) -> int | None:
+    """The billed ``parts`` of an answer item (or of the answer), if it gives a usable one."""
+    value = doc.get("parts") if isinstance(doc, dict) else None
+    code = _code(value) if value is not None else None
+    return code if code is not None and code > 0 else None
+
+
+def _unreadable(what: str) -> Result:
+    return Result(Outcome.UNKNOWN, reason=f"SMSAPI answered something unreadable ({what})")

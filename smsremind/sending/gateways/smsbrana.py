@@ -1,12 +1,21 @@
 """SMSbrána.cz (Czech Republic): SMS Connect HTTP API, XML answers.
 
-Authentication is the documented "advanced login": ``login``, ``time``
-(YYYYMMDDTHHMMSS, the real clock in Prague, also when a run replays another
-`--now`), a random ``sul`` and the digest ``md5(password + time + sul)``, so
-the password never travels.  The documentation's examples name the digest
-``auth`` while its error table and SMSbrána's own PHP library say ``hash``;
-the same digest goes out under both names, which the service accepts either
-way (an unknown parameter is ignored).
+Every call is a GET of ``http.php`` with all parameters in the query string
+(RFC 3986 encoding), as SMSbrána's own PHP client ``smsbrana/sms-connect``
+sends ``send_sms``, ``inbox`` and ``credit_info``; no source shows a POST
+being accepted for them.
+
+Authentication is the documented "advanced login", with the parameters of
+that official client: ``login``, ``sul`` (a random salt), ``time`` (ISO 8601
+with its offset, the real clock in Prague, also when a run replays another
+`--now`) and ``hash = md5(password + time + sul)``, so the password never
+travels.
+
+``send_sms``: ``number`` in the international form with ``+`` (the
+documentation takes ``+420736339339``); ``data_code=ucs2`` whenever the text
+is not GSM-7, else ``7bit`` (the service's default is 7bit, which garbles
+háčky and čárky); ``sender_id`` is the id of an authorised sender number from
+the SMSbrána admin, never a name.
 
 Delivery reports are pulled with ``action=inbox&delete=1``: the service hands
 over every new report once, so :meth:`delivery_reports` returns the whole
@@ -18,7 +27,8 @@ lists come from that one read, and only an inbox of :data:`INBOX_FULL`
 items or more is emptied, after the read's answers are stored, by a
 ``delete=1`` call whose own answer is processed too.  Exactly once: our message id goes out as
 ``user_id``; a repeated user_id is refused with error -1, which therefore
-means "already accepted", and makes uncertain outcomes safe to retry.
+means "already accepted", and makes uncertain outcomes safe to retry (the
+documentation states no time limit for it).
 """
 
 from __future__ import annotations
@@ -27,17 +37,19 @@ import hashlib
 import secrets
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import post, session
+from smsremind.sending.gateways.http import send, session
+from smsremind.texts.sms_text import is_gsm7
 
 URL = "https://api.smsbrana.cz/smsconnect/http.php"
 PRAGUE = ZoneInfo("Europe/Prague")
-INBOX_TIME = "%Y%m%dT%H%M%S"  # Prague local, like the login time
+INBOX_TIME = "%Y%m%dT%H%M%S"  # Prague local time
 INBOX_FULL = 100  # items; an inbox this full is emptied once its answers are stored
 DUPLICATE = -1
 FATAL = {  # code -> (what happened, what to do)
@@ -77,13 +89,18 @@ class SmsbranaGateway(Gateway):
         self._inboxes: list[ET.Element] | None = None  # this run's inbox answers
 
     def _auth(self) -> dict[str, str]:
-        stamp = datetime.now(PRAGUE).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(PRAGUE).isoformat(timespec="seconds")
         salt = secrets.token_hex(8)
-        digest = hashlib.md5((self.cfg.password + stamp + salt).encode("utf-8")).hexdigest()
-        return {"login": self.cfg.login, "time": stamp, "sul": salt, "auth": digest, "hash": digest}
+        return {
+            "login": self.cfg.login,
+            "sul": salt,
+            "time": stamp,
+            "hash": auth_hash(self.cfg.password, stamp, salt),
+        }
 
     def _call(self, action: str, **params: str) -> Result | ET.Element:
-        response = post(self.http, self.url, {"action": action, **self._auth(), **params}, self.cfg.timeout)
+        query = urlencode({"action": action, **self._auth(), **params}, quote_via=quote)
+        response = send(self.http, "GET", f"{self.url}?{query}", self.cfg.timeout, "SMSbrána")
         if isinstance(response, Result):
             return response
         try:
@@ -96,11 +113,12 @@ class SmsbranaGateway(Gateway):
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
         root = self._call(
             "send_sms",
-            number=sms.to.lstrip("+"),
+            number=sms.to,
             message=sms.text,
+            data_code="7bit" if is_gsm7(sms.text) else "ucs2",
             user_id=sms.key,
             delivery_report="1",
-            **({"sender_id": sms.sender} if self.cfg.sender_id else {}),
+            **({"sender_id": self.cfg.sender_id} if self.cfg.sender_id else {}),
         )
         if isinstance(root, Result):
             return root
@@ -184,6 +202,11 @@ def _incoming(root: ET.Element) -> list[Incoming]:
         if number:
             found.append(Incoming(number, text, at))
     return found
+
+
+def auth_hash(password: str, stamp: str, salt: str) -> str:
+    """The advanced login's digest: md5(password + time + sul), lowercase hex."""
+    return hashlib.md5((password + stamp + salt).encode("utf-8")).hexdigest()
 
 
 def _error(code: int) -> Result:

@@ -4,10 +4,16 @@ Twilio has no idempotency key: a repeated request sends a second SMS.  So an
 uncertain outcome (a timeout after the request went out, a dropped
 connection) is UNKNOWN and never retried; :meth:`lookup` then looks for the
 message among the recipient's newest ones (To + Body) so that one that did
-get through is recorded as sent and charged; only errors that certainly were
-not processed are: connection refused, 429/20429, and 503.  Twilio's own
-error page for 20500 warns that a create that answered 500 may have sent
-the message, so 500/502/504 are UNKNOWN too.
+get through is recorded as sent and charged.  Retried are only the failures
+that certainly were not processed: anything before the request was written
+(DNS, connect, TLS handshake, proxy) and 429/20429 ("Requests that receive
+429 responses aren't processed and are safe to retry").  Every 5xx after the
+request went out is UNKNOWN: Twilio's page for 20500 warns the message may
+have been sent, and the one for 20503 ("Service unavailable") promises
+nothing either way.
+
+A status fetch that does not answer 2xx is "no report this time"; a 404
+means the message is gone (final, "not-found").
 
 Patients' answers are listed, not pushed: ``GET Messages.json?To=<our
 number>&DateSent>=<GMT date>``, every page (``next_page_uri``), keeping
@@ -20,6 +26,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import requests
 
@@ -27,7 +34,7 @@ from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
-from smsremind.sending.gateways.http import failure, http_error, session
+from smsremind.sending.gateways.http import json_object, request, session, wait_of
 
 HOST = "https://api.twilio.com"
 REJECTED = {
@@ -45,6 +52,17 @@ CONFIG = {
     20404: "account or messaging service not found",
 }
 FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
+# MessageInstance.Status of twilio-python: anything else is not a delivery state.
+STATUSES = FINAL | {
+    "queued",
+    "sending",
+    "sent",
+    "receiving",
+    "received",
+    "accepted",
+    "scheduled",
+    "partially_delivered",
+}
 MAX_PAGES = 50  # of 1000: a bound on one run's listing
 log = logging.getLogger(__name__)
 
@@ -74,35 +92,34 @@ class TwilioGateway(Gateway):
             data["MessagingServiceSid"] = self.cfg.messaging_service_sid
         else:
             data["From"] = sms.sender
-        try:
-            response = self.http.post(f"{self.base}/Messages.json", data=data, timeout=self.timeout)
-        except requests.RequestException as exc:
-            return failure(exc)
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
+        response = self._request("POST", f"{self.base}/Messages.json", data=data)
+        if isinstance(response, Result):
+            return response
+        doc = json_object(response)
         if response.status_code in (200, 201) and isinstance(doc, dict) and doc.get("sid"):
             # num_segments is "0" until a Messaging Service has picked a sender: keep ours then.
             return Result(
                 Outcome.ACCEPTED, gateway_id=str(doc["sid"]), parts=_int(doc.get("num_segments")) or None
             )
-        code = int(doc.get("code") or 0) if isinstance(doc, dict) else 0
+        code = (_int(doc.get("code")) or 0) if doc is not None else 0
         if response.status_code in (200, 201) or (doc is None and response.status_code < 400):
             return Result(Outcome.UNKNOWN, reason=f"unreadable answer (HTTP {response.status_code})")
         return self._error(response, code, doc)
 
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response | Result:
+        return request(self.http, method, url, self.timeout, "Twilio", **kwargs)
+
     def _error(self, response: requests.Response, code: int, doc: object) -> Result:
-        message = doc.get("message", "") if isinstance(doc, dict) else ""
-        if code == 20429:
-            return Result(Outcome.TRANSIENT, reason="rate limited by Twilio (20429)")
-        if response.status_code >= 500 and response.status_code != 503:
+        # the legacy error body says "message"; the RFC 9457 one "detail" (twilio-python Version.exception)
+        message = str(doc.get("message") or doc.get("detail") or "") if isinstance(doc, dict) else ""
+        if code == 20429 or response.status_code == 429:
+            wait = wait_of(response.headers.get("Retry-After"))
+            return Result(Outcome.TRANSIENT, reason="rate limited by Twilio (20429)", retry_after=wait)
+        if response.status_code >= 500:
             return Result(
-                Outcome.UNKNOWN, reason=f"Twilio {response.status_code}: it may have sent the message"
+                Outcome.UNKNOWN,
+                reason=f"Twilio {response.status_code}: it may have sent the message",
             )
-        problem = http_error(response.status_code, response.headers.get("Retry-After"), doc)
-        if problem:
-            return problem
         if code in CONFIG or response.status_code == 401:
             raise GatewayError(f"Twilio {code or response.status_code}: {CONFIG.get(code, message)}")
         if code in REJECTED:
@@ -113,14 +130,17 @@ class TwilioGateway(Gateway):
 
     def lookup(self, sms: Sms) -> Result | None:
         """Find our message among the recipient's newest messages (same To and Body)."""
+        params = {"To": sms.to, "PageSize": "50"}
+        response = self._request("GET", f"{self.base}/Messages.json", params=params)
+        if isinstance(response, Result) or response.status_code != 200:
+            return None
         try:
-            response = self.http.get(
-                f"{self.base}/Messages.json", params={"To": sms.to, "PageSize": "50"}, timeout=self.timeout
-            )
-            messages = response.json().get("messages", []) if response.status_code == 200 else []
-        except (requests.RequestException, ValueError, AttributeError):
+            messages = list(response.json().get("messages", []))
+        except (ValueError, AttributeError, TypeError):
             return None
         for doc in messages:
+            if not isinstance(doc, dict):
+                continue
             if doc.get("body") == sms.text and doc.get("status") not in ("failed", "canceled"):
                 return Result(
                     Outcome.ACCEPTED,
@@ -131,24 +151,30 @@ class TwilioGateway(Gateway):
         return None
 
     def check(self) -> str:
-        try:
-            response = self.http.get(f"{self.base}.json", timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise GatewayError(f"Twilio did not answer: {type(exc).__name__}") from None
+        response = self._request("GET", f"{self.base}.json")
+        if isinstance(response, Result):
+            raise GatewayError(f"Twilio did not answer: {response.reason}")
         if response.status_code != 200:
             raise GatewayError(
                 f"Twilio refused the account check (HTTP {response.status_code}); "
                 "check account_sid and auth_token"
             )
-        doc = response.json()
+        doc = json_object(response)
+        if doc is None:
+            raise GatewayError(f"Twilio answered the account check with something unreadable ({self.base})")
         return f"Twilio account {doc.get('friendly_name', self.cfg.account_sid)} ({doc.get('status', '?')})"
 
     def delivery(self, gateway_id: str) -> Delivery | None:
-        try:
-            doc = self.http.get(f"{self.base}/Messages/{gateway_id}.json", timeout=self.timeout).json()
-        except (requests.RequestException, ValueError):
+        response = self._request("GET", f"{self.base}/Messages/{gateway_id}.json")
+        if isinstance(response, Result):
             return None
-        status = str(doc.get("status", ""))
+        if response.status_code == 404:  # deleted, or never ours: nothing more will come
+            return Delivery("not-found", final=True)
+        if not 200 <= response.status_code < 300:  # 429, 5xx, ...: no report this time
+            return None
+        status = (json_object(response) or {}).get("status")
+        if status not in STATUSES:
+            return None
         failed = status in ("undelivered", "failed", "canceled")
         return Delivery(
             status, final=status in FINAL, failed=failed, not_charged=status in ("failed", "canceled")
@@ -168,7 +194,8 @@ class TwilioGateway(Gateway):
         host = (self.cfg.base_url or HOST).rstrip("/")
         for _ in range(MAX_PAGES):
             try:
-                response = self.http.get(url, params=params, timeout=self.timeout)
+                # a redirect is no listing (see gateways.http)
+                response = self.http.get(url, params=params, timeout=self.timeout, allow_redirects=False)
                 doc = response.json() if response.status_code == 200 else None
             except (requests.RequestException, ValueError):
                 doc = None
@@ -186,6 +213,13 @@ class TwilioGateway(Gateway):
         self.http.close()
 
 
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def _answer(doc: dict) -> Incoming | None:
     if doc.get("direction") != "inbound" or not doc.get("from") or not doc.get("sid"):
         return None
@@ -196,10 +230,3 @@ def _answer(doc: dict) -> Incoming | None:
     return Incoming(
         str(doc["from"]), str(doc.get("body") or ""), at, gateway_id=str(doc["sid"]), to=doc.get("to")
     )
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
