@@ -108,6 +108,16 @@ UPDATE appointments SET
 FROM diff d WHERE appointments.id = d.aid"""
 
 
+def _practices(conn: sqlite3.Connection) -> set[str]:
+    """The practices stored: one index seek per practice, not a walk over every appointment."""
+    rows = conn.execute(
+        "WITH RECURSIVE p(name) AS (SELECT min(practice) FROM appointments UNION ALL "
+        "SELECT (SELECT min(practice) FROM appointments WHERE practice > p.name) FROM p "
+        "WHERE p.name IS NOT NULL) SELECT name FROM p WHERE name IS NOT NULL"
+    )
+    return {r[0] for r in rows}
+
+
 def _duplicate(line: int, ext_id: str) -> Reject:
     return Reject(line, f"duplicate id {ext_id!r} (already earlier in the file)")
 
@@ -119,7 +129,7 @@ class _Merge:
         self.now = to_store(now)
         self.quiet = quiet
         self.force = force
-        self.known = {r[0] for r in self.conn.execute("SELECT DISTINCT practice FROM appointments")}
+        self.known = _practices(self.conn)
         self.checked: set[str] = set()  # practices of the file already compared with the known ones
         # Rows with a higher id are this import's: not part of a practice's future before it.
         self.last_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM appointments").fetchone()[0]

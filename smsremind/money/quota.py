@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 
 from smsremind.clock import to_store
 from smsremind.config import Config
-from smsremind.storage.store import Store
+from smsremind.storage.store import OPEN_MESSAGES, Store
 
 
 def month_of(moment: datetime) -> str:
@@ -124,7 +124,7 @@ def balance(conn: sqlite3.Connection, cfg: Config, now: datetime) -> Balance:
         "SELECT coalesce(sum(parts), 0) FROM ledger_totals WHERE pool = 'bought'"
     ).fetchone()[0]
     reserved = conn.execute(
-        "SELECT coalesce(sum(parts), 0) FROM messages WHERE state = 'sending'"
+        f"SELECT coalesce(sum(parts), 0) FROM messages WHERE {OPEN_MESSAGES} AND state = 'sending'"
     ).fetchone()[0]
     return Balance(month, granted, max(granted + spent, 0), bought, used, reserved, next_reset(now))
 

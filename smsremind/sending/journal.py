@@ -28,7 +28,7 @@ from smsremind.money import quota
 from smsremind.rules.messages import SOFT, Planned
 from smsremind.rules.notices import snapshot
 from smsremind.sending.gateways.base import Outcome, Result, Sms
-from smsremind.storage.store import Store
+from smsremind.storage.store import OPEN_MESSAGES, Store
 
 GATEWAY_UNAVAILABLE = "gateway-unavailable"
 
@@ -239,4 +239,5 @@ def finish(
 
 def orphans(store: Store) -> list[int]:
     """Messages a dead run left in ``sending`` (call only while holding the run lock)."""
-    return [r[0] for r in store.conn.execute("SELECT id FROM messages WHERE state = 'sending' ORDER BY id")]
+    sql = f"SELECT id FROM messages WHERE {OPEN_MESSAGES} AND state = 'sending' ORDER BY id"
+    return [r[0] for r in store.conn.execute(sql)]

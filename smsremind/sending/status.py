@@ -14,7 +14,7 @@ from smsremind.money import quota
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import QUOTA, aware_lenient, load_stored
 from smsremind.sending import deliveries
-from smsremind.storage.store import Store
+from smsremind.storage.store import OPEN_MESSAGES, Store
 
 RECENT = timedelta(days=7)
 
@@ -106,7 +106,9 @@ def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
     attention = load_stored(
         store,
         ctx.tz,
-        "state IN ('unknown', 'failed', 'sending', 'held') OR (state = 'expired' AND send_at >= ?)",
+        # Two index searches (open messages; recent expiries), not one scan for an OR.
+        f"id IN (SELECT id FROM messages WHERE {OPEN_MESSAGES} "
+        "UNION ALL SELECT id FROM messages WHERE state = 'expired' AND send_at >= ?)",
         (recent,),
     )
     attention.sort(key=lambda p: p.status != "held")  # what stopped sending comes first

@@ -268,4 +268,17 @@ MIGRATIONS: list[tuple[str, str]] = [
             AND (settled_status IS NOT status OR settled_start IS NOT start OR settled_phone IS NOT phone);
         """,
     ),
+    (
+        "009_hot_path_indexes",
+        """
+        -- Queries every run makes, served by an index however long the history (issue 14;
+        -- tests/storage/test_query_plans.py checks each plan).
+        -- Delivery summary of `status`: sent messages of the last week.
+        CREATE INDEX messages_sent ON messages (sent_at) WHERE state = 'sent';
+        -- Batch delivery reports name the gateway's id.
+        CREATE INDEX messages_by_gateway_id ON messages (gateway_id) WHERE gateway_id IS NOT NULL;
+        -- Where the last run left off (one row per cron tick: ~100,000 a year).
+        CREATE INDEX runs_by_now ON runs (now);
+        """,
+    ),
 ]

@@ -37,6 +37,11 @@ from smsremind.storage.migrations import MIGRATIONS
 BUSY_TIMEOUT_MS = int(float(os.environ.get("SMSREMIND_BUSY_TIMEOUT") or 60) * 1000)
 NEWER = "made by a newer smsremind; upgrade smsremind to use it"
 
+# The WHERE term of the partial index ``messages_open``.  SQLite uses a partial index
+# only for a query that repeats its term, so a query for one of these states adds it:
+# ``WHERE {OPEN_MESSAGES} AND state = 'sending'`` reads the open messages, not all.
+OPEN_MESSAGES = "state IN ('sending', 'unknown', 'failed', 'held')"
+
 
 class MissingDatabaseError(SmsRemindError):
     """The config names a database that does not exist yet (the CLI says how to create it)."""
