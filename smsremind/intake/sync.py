@@ -40,6 +40,7 @@ from smsremind.errors import ImportFileError
 from smsremind.intake.encoding import garbled_twin
 from smsremind.intake.full import HELD, Limits, Missing, guard_empty
 from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
+from smsremind.intake.memo import Memo
 from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.storage.store import Store
 
@@ -138,6 +139,7 @@ class _Merge:
         self.conn.execute(_STAGE)
         self.conn.execute(HELD)
         self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
+        self.accepted = 0  # rows written or staged
         self.insert = _INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
         # A bulk load (into the empty table) is not checked for duplicate keys while it is read:
@@ -226,6 +228,7 @@ class _Merge:
         if staged:
             self.conn.executemany("INSERT INTO incoming VALUES (?,?,?,?,?,?,?,?,?,?)", staged)
         report.new += len(fresh)
+        self.accepted += len(fresh) + len(staged)
 
     def settle_suspects(self, report: ImportReport) -> None:
         """Reject true duplicates among the suspects; import the rest (mere hash collisions)."""
@@ -266,6 +269,7 @@ class _Merge:
             report.reject(_duplicate(line, ext_id))
         self.conn.executemany("DELETE FROM appointments WHERE id = ?", [(aid,) for aid, _ in later])
         report.new -= len(later)
+        self.accepted -= len(later)
 
     def merge(self, report: ImportReport) -> None:
         """Apply the staged rows of known practices.
@@ -337,8 +341,17 @@ def import_rows(
     """Import validated rows in one transaction and report what changed.
 
     ``quiet`` is --no-notify; ``strict`` rolls everything back on any reject
-    (``report.committed`` is then False).
+    (``report.committed`` is then False).  A source that is byte for byte the
+    last one committed, with the same options, is not read at all (see
+    :mod:`smsremind.intake.memo`).
     """
+    memo = Memo.of(
+        prepared.spec, full=full, quiet=quiet, strict=strict, practice=practice, limits=repr(limits)
+    )
+    known = memo.recall(store, prepared.name) if memo else None
+    if known is not None:
+        prepared.source.close()
+        return known
     report = ImportReport(prepared.name)
     # An import can simply be run again after a power cut (it is idempotent), so its
     # one big commit need not wait for fsync; sending keeps synchronous=FULL.
@@ -350,6 +363,8 @@ def import_rows(
             _import(merge, prepared, now, report, full=full, practice=practice, limits=limits)
             if strict and report.rejected:
                 raise _StrictRollback
+            if memo:
+                memo.remember(store.conn, report, merge.accepted)
     except _StrictRollback:
         pass
     else:

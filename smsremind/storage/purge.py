@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from smsremind.clock import day_start, to_store
 from smsremind.config import Config
 from smsremind.errors import InvalidInputError
-from smsremind.storage.store import Store
+from smsremind.storage.store import IMPORT_MEMO, Store
 
 
 def latest_allowed(now: datetime) -> date:
@@ -45,5 +45,7 @@ def purge(store: Store, cfg: Config, before: date, now: datetime) -> dict[str, i
             "(SELECT 1 FROM message_appointments ma WHERE ma.message = messages.id)",
             (cutoff,),
         ).rowcount
+        # A source imported before would put the purged rows back: it must be read again.
+        conn.execute("DELETE FROM meta WHERE key LIKE ?", (IMPORT_MEMO + "%",))
     store.conn.execute("VACUUM")
     return {"appointments": appointments, "messages": messages}

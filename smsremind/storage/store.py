@@ -42,6 +42,10 @@ NEWER = "made by a newer smsremind; upgrade smsremind to use it"
 # ``WHERE {OPEN_MESSAGES} AND state = 'sending'`` reads the open messages, not all.
 OPEN_MESSAGES = "state IN ('sending', 'unknown', 'failed', 'held')"
 
+# Prefix of the ``meta`` keys that remember the last import of each source and practice
+# (smsremind.intake.memo); whatever else changes imported rows forgets them.
+IMPORT_MEMO = "import-memo:"
+
 
 class MissingDatabaseError(SmsRemindError):
     """The config names a database that does not exist yet (the CLI says how to create it)."""
