@@ -180,6 +180,7 @@ def messages_table(
             overflow="ellipsis" if name == "Practice" else "fold",
         )
     for n, m in enumerate(messages, 1):
+        m.composed()
         status = "planned" if m.status == "due" else m.status
         reason = f" ({escape(mask_numbers(m.reason))})" if m.reason else ""
         shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + reason

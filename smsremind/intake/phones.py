@@ -51,6 +51,27 @@ def classify(raw: str, region: str) -> Phone:
     return Phone(raw, e164, LANDLINE if kind == PhoneNumberType.FIXED_LINE else NOT_MOBILE)
 
 
+# A classification stored with the appointment (column ``phone_class``, written by the
+# first run that plans the visit), so that planning does not parse the same numbers on
+# every cron tick: "REGION|E164|PROBLEM", empty parts
+# for None.  The region it was made for is kept: another config country means parse again.
+
+
+@lru_cache(maxsize=200_000)
+def to_class_text(raw: str, region: str) -> str:
+    phone = classify(raw, region)
+    return f"{region}|{phone.e164 or ''}|{phone.problem or ''}"
+
+
+def from_class_text(raw: str, text: str | None, region: str) -> Phone:
+    """The stored classification of ``raw`` if made for ``region``, else a fresh one."""
+    if text:
+        stored_region, e164, problem = text.split("|")
+        if stored_region == region:
+            return Phone(raw.strip(), e164 or None, problem or None)
+    return classify(raw, region)
+
+
 def normalise(raw: str, region: str) -> str:
     """E.164 of a user-given number, or InvalidInputError (for opt-out commands)."""
     phone = classify(raw, region)
@@ -59,6 +80,7 @@ def normalise(raw: str, region: str) -> str:
     return phone.e164
 
 
+@lru_cache(maxsize=100_000)  # a listing masks the same numbers again and again
 def mask(number: str) -> str:
     """``+48601234567`` -> ``+48 601 *** *67``: country code, first group, last two digits."""
     try:

@@ -31,7 +31,7 @@ def find_visit(store: Store, ctx: planner.PlanContext, ext_id: str, practice: st
 def explain(store: Store, ctx: planner.PlanContext, ext_id: str, practice: str | None) -> dict[str, Any]:
     visit = find_visit(store, ctx, ext_id, practice)
     r = ctx.explain(visit)
-    phone = phone_of(visit.phone, ctx.cfg)
+    phone = phone_of(visit, ctx.cfg)
     doc: dict[str, Any] = {
         "appointment": {
             "id": visit.ext_id,

@@ -19,7 +19,7 @@ from typing import Any
 
 from smsremind.clock import aware, fmt_local, from_store, to_store
 from smsremind.config import Config
-from smsremind.intake.phones import Phone, classify
+from smsremind.intake.phones import Phone, from_class_text, to_class_text
 from smsremind.storage.store import Store
 from smsremind.texts import sms_text, templates
 
@@ -51,6 +51,7 @@ class Visit:
     changed_at: datetime
     told_status: str | None
     told_start_key: str | None
+    phone_class: str | None = None  # stored at import, see smsremind.intake.phones
 
     @classmethod
     def from_row(cls, row: dict[str, Any], tz: tzinfo) -> Visit:
@@ -69,6 +70,7 @@ class Visit:
             from_store(row["changed_at"], tz),
             row["told_status"],
             row["told_start"],
+            row.get("phone_class"),
         )
 
 
@@ -94,6 +96,8 @@ class Planned:
     appointment_ids: list[str] = field(default_factory=list)
     starts: dict[int, str] = field(default_factory=dict)  # visit id -> start key the message is about
     gateway_id: str | None = None
+    # Set by a plan that renders texts only when needed (a run): renders text, parts, encoding.
+    compose_later: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.appointment_ids:
@@ -105,8 +109,16 @@ class Planned:
     def to(self) -> str:
         return self.phone.key
 
+    def composed(self) -> Planned:
+        """This message with its text rendered (planning may have left that for later)."""
+        later, self.compose_later = self.compose_later, None
+        if later is not None:
+            later()
+        return self
+
     def as_json(self) -> dict[str, Any]:
         """The message object of SPEC §9 (`preview --json`, `run --json`)."""
+        self.composed()
         status = "planned" if self.status == "due" else self.status
         return {
             "send_at": fmt_local(self.send_at),
@@ -135,7 +147,11 @@ class Composer:
     def language(self, visit: Visit) -> str:
         return visit.language or self.cfg.language
 
-    def compose(self, planned: Planned, named: Visit, about: datetime) -> None:
+    def compose(self, planned: Planned, named: Visit, about: datetime, later: bool = False) -> None:
+        """Render the text now, or (``later``) when someone asks for it (:meth:`Planned.composed`)."""
+        if later:
+            planned.compose_later = lambda: self.compose(planned, named, about)
+            return
         lang = self.language(named)
         subject = templates.Subject(
             start=about,
@@ -155,8 +171,14 @@ class Composer:
         planned.about = about
 
 
-def phone_of(raw: str, cfg: Config) -> Phone:
-    return classify(raw, cfg.country)
+def phone_of(visit: Visit, cfg: Config, learned: dict[int, tuple[str, str]] | None = None) -> Phone:
+    """The visit's number as stored with its class; a number classified here is added to
+    ``learned`` (visit id -> (number, class text)) for the run to store."""
+    if learned is not None and not visit.phone_class:
+        text = to_class_text(visit.phone, cfg.country)
+        learned[visit.id] = (visit.phone, text)
+        visit.phone_class = text
+    return from_class_text(visit.phone, visit.phone_class, cfg.country)
 
 
 def in_window(moment: datetime, window: tuple[time, time]) -> bool:

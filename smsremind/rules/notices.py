@@ -99,12 +99,12 @@ def plan_notice(visit: Visit, kind: str, about_key: str, ctx: PlanContext) -> Pl
     if send_at < ctx.now and not in_window(ctx.now, window):
         send_at = next_window_opening(ctx.now, window, ctx.tz)
     status, reason = notice_status(send_at, about, ctx)
-    phone = phone_of(visit.phone, ctx.cfg)
+    phone = phone_of(visit, ctx.cfg, ctx.learned_phones)
     status, reason = apply_phone_rules(phone, status, reason, ctx)
     planned = Planned(
         kind, visit.practice, phone, [visit], send_at, status, reason, starts={visit.id: about_key}
     )
-    ctx.composer.compose(planned, visit, about)
+    ctx.composer.compose(planned, visit, about, later=ctx.lazy_texts)
     return planned
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from smsremind.clock import day_bounds_store, day_start, to_store
@@ -54,16 +54,26 @@ class PlanContext:
     calendar: schedule.Calendar
     composer: Composer
     optouts: set[str]
+    # A run renders texts only for what it sends or records: most of a day is still planned.
+    lazy_texts: bool = False
+    # Numbers classified while planning (visit id -> (number, class)), for a run to store.
+    learned_phones: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, store: Store, cfg: Config, now: datetime, text_for: TextSource | None = None
+        cls,
+        store: Store,
+        cfg: Config,
+        now: datetime,
+        text_for: TextSource | None = None,
+        lazy_texts: bool = False,
     ) -> PlanContext:
         r = cfg.reminders
         rules = schedule.Rules(r.mode, r.hours_before, r.days_before, r.at, r.window, r.skip_weekends)
         calendar = schedule.Calendar(r.skip_weekends, schedule.holiday_lookup(r.holidays))
         optouts = {row[0] for row in store.conn.execute("SELECT phone FROM optouts")}
-        return cls(cfg, now, rules, calendar, Composer(cfg, text_for or Texts(store)), optouts)
+        composer = Composer(cfg, text_for or Texts(store))
+        return cls(cfg, now, rules, calendar, composer, optouts, lazy_texts)
 
     @property
     def tz(self) -> tzinfo:
@@ -124,7 +134,8 @@ def reminders_for(store: Store, ctx: PlanContext, send_days: list[date]) -> list
     visits, attempted = visits_on(store, ctx, sorted(visit_days))
     groups: dict[tuple[str, str, date], list[Visit]] = defaultdict(list)
     for visit in visits:
-        groups[(visit.practice, phone_of(visit.phone, ctx.cfg).key, visit.start.date())].append(visit)
+        number = phone_of(visit, ctx.cfg, ctx.learned_phones).key
+        groups[(visit.practice, number, visit.start.date())].append(visit)
     out: list[Planned] = []
     for members in groups.values():
         out.extend(p for p in group_outcomes(members, attempted, ctx) if p.send_at.date() in wanted)
@@ -135,7 +146,8 @@ def group_outcomes(members: list[Visit], attempted: dict[int, Attempt], ctx: Pla
     members = sorted(members, key=lambda v: (v.start, v.ext_id))
     # Only a reminder that went out to this group's number covers (a phone corrected since
     # then shares the group, but that number never got anything: issue 11).
-    covering = {(state, phone_of(members[0].phone, ctx.cfg).key) for state in _WENT_OUT}
+    number = phone_of(members[0], ctx.cfg, ctx.learned_phones).key
+    covering = {(state, number) for state in _WENT_OUT}
     went_out = [v for v in members if attempted.get(v.id) in covering]
     out: list[Planned] = []
     eligible: list[tuple[Visit, datetime]] = []
@@ -181,10 +193,10 @@ def _message(
     visits: list[Visit], send_at: datetime, status: str, reason: str | None, ctx: PlanContext
 ) -> Planned:
     named = visits[0]
-    phone = phone_of(named.phone, ctx.cfg)
+    phone = phone_of(named, ctx.cfg, ctx.learned_phones)
     status, reason = apply_phone_rules(phone, status, reason, ctx)
     planned = Planned("reminder", named.practice, phone, visits, send_at, status, reason)
-    ctx.composer.compose(planned, named, named.start)
+    ctx.composer.compose(planned, named, named.start, later=ctx.lazy_texts)
     return planned
 
 

@@ -65,6 +65,7 @@ def _same_members(conn: sqlite3.Connection, message_id: int, p: Planned) -> bool
 
 
 def _insert(conn: sqlite3.Connection, p: Planned, state: str, now: datetime, run: int | None) -> int:
+    p.composed()
     stamp = to_store(now)
     cur = conn.execute(
         "INSERT INTO messages (key, kind, practice, phone, recipient, sender, text, parts, encoding, "
@@ -128,6 +129,18 @@ def close_quietly(store: Store, visits: list[Any]) -> None:
             _settle(conn, visit)
 
 
+def store_phone_classes(store: Store, learned: dict[int, tuple[str, str]]) -> None:
+    """Keep the classes planning worked out; a number changed meanwhile by an import is not
+    overwritten (its class is reset by a trigger and worked out again next time)."""
+    if learned:
+        with store.tx() as conn:
+            conn.executemany(
+                "UPDATE appointments SET phone_class = ? WHERE id = ? AND phone = ?",
+                [(text, vid, phone) for vid, (phone, text) in learned.items()],
+            )
+        learned.clear()
+
+
 def _recorded(conn: sqlite3.Connection, p: Planned, old: list[tuple[Any, ...]]) -> int | None:
     """Id of the stored row that already says exactly this outcome, if any."""
     if len(old) == 1 and old[0][1:4] == (p.status, p.reason, p.to) and _same_members(conn, old[0][0], p):
@@ -169,7 +182,7 @@ def claim(store: Store, cfg: Config, p: Planned, now: datetime, run: int | None)
     """
     try:
         with store.tx() as conn:
-            if not quota.can_send(conn, cfg, now, p.parts):
+            if not quota.can_send(conn, cfg, now, p.composed().parts):
                 return NO_QUOTA
             if p.kind != "reminder" and not _tell(conn, p):
                 return TAKEN

@@ -101,8 +101,10 @@ def run(
                     _gateway_optouts(store, cfg, gateway, now)
                 for payment, state in report.payments:
                     log.info("purchase %s: %s", payment, state)
-                ctx = planner.PlanContext.build(store, cfg, now, text_for)
-                _act(store, out, ctx, plan(store, ctx, since), run_id)
+                ctx = planner.PlanContext.build(store, cfg, now, text_for, lazy_texts=True)
+                todo = plan(store, ctx, since)
+                journal.store_phone_classes(store, ctx.learned_phones)
+                _act(store, out, ctx, todo, run_id)
             finally:
                 out.close()
             if cfg.replies.enabled:  # before reports: a shared inbox is read (and stored) first
@@ -150,7 +152,7 @@ def _gateway_optouts(store: Store, cfg: Config, gateway: Gateway, now: datetime)
 def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | None) -> RunReport:
     """What a run would do, writing nothing: due messages are listed as planned."""
     report = RunReport(now, dry_run=True)
-    ctx = planner.PlanContext.build(store, cfg, now, text_for)
+    ctx = planner.PlanContext.build(store, cfg, now, text_for, lazy_texts=True)
     for p in plan(store, ctx, since_last_run(store, cfg, now)).outcomes:
         if p.status == "due":
             report.messages.append(p)

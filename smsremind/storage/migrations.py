@@ -281,4 +281,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX runs_by_now ON runs (now);
         """,
     ),
+    (
+        "010_phone_class",
+        """
+        -- Each phone number classified once (smsremind.intake.phones), not on every cron
+        -- tick: the first run that plans a visit stores the class of its number.  NULL: not
+        -- classified yet (new rows, rows from before this column, a changed number).  Not at
+        -- import: a year's file holds ~125,000 distinct numbers at ~45 us each, most of them
+        -- for visits long past that no run will plan.
+        ALTER TABLE appointments ADD COLUMN phone_class TEXT;
+        CREATE TRIGGER appointments_phone_changed AFTER UPDATE OF phone ON appointments
+            WHEN old.phone IS NOT new.phone BEGIN
+            UPDATE appointments SET phone_class = NULL WHERE id = new.id;
+        END;
+        """,
+    ),
 ]

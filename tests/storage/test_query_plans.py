@@ -36,7 +36,11 @@ ALLOWED = {
     "FROM appointments LIMIT 1": "stops at the first row: is the table empty?",
 }
 # Partial indexes that hold only work still to do: walking one costs what is open, not history.
-WORK_INDEXES = ("appointments_untold", "messages_open", "messages_awaiting_delivery")
+WORK_INDEXES = (
+    "appointments_untold",
+    "messages_open",
+    "messages_awaiting_delivery",
+)
 MIGRATION_SQL = {st for _, script in MIGRATIONS for st in _statements(script)}
 
 # Statements the scenario must have run, so that a change of scenario cannot
