@@ -160,17 +160,40 @@ STATUS_STYLE = {
 }
 
 
-def messages_table(
-    messages: list[Planned], title: str | None = None, answers: list[dict[str, str]] | None = None
-) -> Table:
+# Past this many rows, or when stdout is not a terminal, a listing is printed as plain aligned
+# lines: a rich Table measures every cell several times (~1 s per 1,000 rows), and cron mail
+# or a pipe shows no colours anyway.
+RICH_ROWS = 200
+PRACTICE_WIDTH = 18
+Answers = list[dict[str, str]] | None  # with replies on: per message, appointment id -> answer
+
+
+def _columns(messages: list[Planned], answers: Answers) -> list[str]:
+    multi = len({m.practice for m in messages}) > 1
+    names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
+    return names + (["Answer"] if answers is not None else [])
+
+
+def _cells(n: int, m: Planned, multi: bool, answers: Answers) -> tuple[list[str], str, str]:
+    """(cells but the status, the status word, its reason) of one listed message; the status
+    goes before the last two cells (parts, and the answer with replies on)."""
+    m.composed()
+    practice = [m.practice] if multi else []
+    head = [str(n), clock.fmt_local(m.send_at), m.kind, mask(m.to), *practice, ", ".join(m.appointment_ids)]
+    tail = [f"{m.parts} {m.encoding}", *([answer_cell(answers[n - 1])] if answers is not None else [])]
+    status = "planned" if m.status == "due" else m.status
+    return [*head, *tail], status, mask_numbers(m.reason) if m.reason else ""
+
+
+def messages_table(messages: list[Planned], title: str | None = None, answers: Answers = None) -> Table:
     """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``.
 
     ``answers`` (with replies on): per message, appointment id -> the patient's answer.
     """
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    multi = len({m.practice for m in messages}) > 1
-    names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
-    names += ["Answer"] if answers is not None else []
+    names = _columns(messages, answers)
+    multi = "Practice" in names
+    tail = 2 if answers is not None else 1
     for name in names:
         wide = {"Practice": 18}
         table.add_column(
@@ -180,23 +203,33 @@ def messages_table(
             overflow="ellipsis" if name == "Practice" else "fold",
         )
     for n, m in enumerate(messages, 1):
-        m.composed()
-        status = "planned" if m.status == "due" else m.status
-        reason = f" ({escape(mask_numbers(m.reason))})" if m.reason else ""
-        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + reason
-        cells = [
-            str(n),
-            clock.fmt_local(m.send_at),
-            m.kind,
-            mask(m.to),
-            *([m.practice] if multi else []),
-            ", ".join(m.appointment_ids),
-            shown,
-            f"{m.parts} {m.encoding}",
-            *([answer_cell(answers[n - 1])] if answers is not None else []),
-        ]
-        table.add_row(*cells)
+        cells, status, reason = _cells(n, m, multi, answers)
+        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + (f" ({escape(reason)})" if reason else "")
+        table.add_row(*cells[:-tail], shown, *cells[-tail:])
     return table
+
+
+def plain_lines(messages: list[Planned], title: str | None = None, answers: Answers = None) -> list[str]:
+    """The same listing as :func:`messages_table`, as plain lines aligned with spaces."""
+    names = _columns(messages, answers)
+    multi = "Practice" in names
+    tail = 2 if answers is not None else 1
+    rows = []
+    for n, m in enumerate(messages, 1):
+        cells, status, reason = _cells(n, m, multi, answers)
+        if multi and len(cells[4]) > PRACTICE_WIDTH:
+            cells[4] = cells[4][: PRACTICE_WIDTH - 1] + "…"
+        rows.append([*cells[:-tail], status + (f" ({reason})" if reason else ""), *cells[-tail:]])
+    widths = [max(len(name), *(len(r[i]) for r in rows)) for i, name in enumerate(names)]
+    widths[-1] = 0  # the last column is not padded
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    head = [title] if title else []
+    return [*head, line(names), line(["-" * max(w, len(n)) for w, n in zip(widths, names, strict=True)])] + [
+        line(r) for r in rows
+    ]
 
 
 def mask_numbers(text: str) -> str:
@@ -215,9 +248,21 @@ def print_messages(
     messages: list[Planned],
     title: str | None = None,
     texts: bool = True,
-    answers: list[dict[str, str]] | None = None,
+    answers: Answers = None,
+    limit: int | None = None,
 ) -> None:
-    out.print(messages_table(messages, title, answers))
-    if texts:
-        for n, m in enumerate(messages, 1):
-            out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)
+    """A listing of messages; with ``limit``, the first ``limit`` and how many more there are."""
+    more = len(messages) - limit if limit is not None and len(messages) > limit else 0
+    shown = messages[: len(messages) - more]
+    if out.is_terminal and len(shown) <= RICH_ROWS:
+        out.print(messages_table(shown, title, answers))
+        if texts:
+            for n, m in enumerate(shown, 1):
+                out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)
+    else:
+        lines = plain_lines(shown, title, answers)
+        if texts:
+            lines += [f"{n:>3} {m.text}" for n, m in enumerate(shown, 1)]
+        click.echo("\n".join(lines))
+    if more:
+        click.echo(f"... and {more} more (--json lists them all)")

@@ -29,6 +29,11 @@ from smsremind.storage import backup, purge
 log = logging.getLogger("smsremind.cli")
 
 
+# `status` summarises: counts per state, then the first few messages of each list.
+_STATUS_PLANNED_SHOWN = 10
+_STATUS_ATTENTION_SHOWN = 20
+
+
 @cli.command()
 @click.option("--check", is_flag=True, help="One line and an exit code for a monitoring system.")
 @json_option
@@ -45,7 +50,8 @@ def status(app: App, check: bool, as_json: bool) -> None:
       smsremind status
       smsremind status --check     # for Nagios, Zabbix, monit: exit code and one line
     """
-    ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
+    # Texts are rendered only for the messages shown (all of them with --json).
+    ctx = planner.PlanContext.build(app.store, app.cfg, app.now, lazy_texts=not as_json)
     if check:
         code, line = status_mod.check(app.store, ctx)
         if code or not app.quiet:
@@ -97,9 +103,14 @@ def _print_status(doc: dict) -> None:
     today = ", ".join(f"{n} {k}" for k, n in sorted(doc["today"].items())) or "nothing"
     out.print(f"Today ({doc['now'][:10]}): {today}", highlight=False)
     if doc["planned_today"]:
-        print_messages(doc["planned_today"], "Still planned today", texts=False)
+        print_messages(doc["planned_today"], "Still planned today", texts=False, limit=_STATUS_PLANNED_SHOWN)
     if doc["attention"]:
-        print_messages(doc["attention"], "Needs a look: unknown, failed, held, recently expired", texts=False)
+        states: dict[str, int] = {}
+        for m in doc["attention"]:
+            states[m.status] = states.get(m.status, 0) + 1
+        shown = ", ".join(f"{n} {k}" for k, n in sorted(states.items()))
+        title = f"Needs a look (unknown, failed, held, recently expired): {shown}"
+        print_messages(doc["attention"], title, texts=False, limit=_STATUS_ATTENTION_SHOWN)
     print_upcoming(doc.get("answers", []))
 
 
