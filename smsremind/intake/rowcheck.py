@@ -13,7 +13,8 @@ row.  Two converters share one set of rules:
   records).
 
 Date parsing is cached per distinct text: a calendar repeats the same slots
-endlessly.  Converting a wall time to UTC goes through an offset cached per
+endlessly.  Times to the second (``booked_at``) hardly ever repeat: they go
+through a cache per local hour instead.  Converting a wall time to UTC goes through an offset cached per
 local day; on a day the clocks change, each time gets the exact check
 (gap -> error, fold -> first occurrence).
 """
@@ -76,16 +77,43 @@ class WallParser:
         self.tz = tz
         self.known: dict[str, str] = {}
         self.days: dict[date, timedelta | None] = {}
+        self.hours: dict[str, str | None] = {}  # "YYYY-MM-DD HH" -> "YYYY-MM-DDTHH:" in UTC
 
     def __call__(self, text: str, what: str) -> str:
         hit = self.known.get(text)
         if hit is None:
+            hit = self._by_hour(text)
+            if hit is not None:
+                return hit  # not remembered: texts with seconds rarely repeat
             hit = self._parse(text, what)
             if len(self.known) >= _CACHE_LIMIT:
                 self.known.clear()
             if has_time_of_day(text):  # a bare date (booked_at) must never pass as a start
                 self.known[text] = hit
         return hit
+
+    def _by_hour(self, text: str) -> str | None:
+        """``YYYY-MM-DD HH:MM:SS`` (a booking time, to the second: nearly every value is new)
+        converted through a cache per local hour: the hour is parsed once, minutes and seconds
+        are copied, which is exact when the hour's UTC offset is whole hours.  None: parse it
+        the long way (another shape, a bad minute, an hour the clocks skip or shift by 30 min)."""
+        if len(text) != 19 or text[13] != ":" or text[16] != ":" or text[10] not in " T":
+            return None
+        minute, second = text[14:16], text[17:19]
+        if not (minute.isdigit() and second.isdigit() and minute < "60" and second < "60"):
+            return None
+        hour = text[:13]
+        base = self.hours.get(hour, "")
+        if base == "":
+            try:
+                utc = self._parse(hour + ":00:00", "")
+            except RowError:
+                utc = None
+            base = utc[:14] if utc is not None and utc.endswith(":00:00Z") else None
+            if len(self.hours) >= _CACHE_LIMIT:
+                self.hours.clear()
+            self.hours[hour] = base
+        return None if base is None else f"{base}{minute}:{second}Z"
 
     def many(self, texts: Sequence[str], what: str) -> list[str]:
         """The result for each of ``texts``, in order; RowError for the first invalid one."""
