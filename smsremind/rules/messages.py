@@ -51,31 +51,38 @@ class Visit:
     changed_at: datetime
     told_status: str | None
     told_start_key: str | None
-    phone_class: str | None = None  # stored at import, see smsremind.intake.phones
+    phone_class: str | None = None  # stored by the first run that plans it (intake.phones)
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any], tz: tzinfo) -> Visit:
-        return cls(
-            row["id"],
-            row["practice"],
-            row["ext_id"],
-            from_store(row["start"], tz),
-            row["start"],
-            row["patient"],
-            row["phone"],
-            row["doctor"],
-            row["status"],
-            row["language"],
-            from_store(row["booked_at"], tz),
-            from_store(row["changed_at"], tz),
-            row["told_status"],
-            row["told_start"],
-            row.get("phone_class"),
-        )
+
+_VISIT_COLUMNS = (
+    "id, practice, ext_id, start, patient, phone, doctor, status, language, booked_at, changed_at, "
+    "told_status, told_start, phone_class"
+)
 
 
 def load_visits(store: Store, tz: tzinfo, where: str, params: Any = ()) -> list[Visit]:
-    return [Visit.from_row(r, tz) for r in store.query(f"SELECT * FROM appointments WHERE {where}", params)]
+    """Appointments as Visits (plain tuples, not dict rows: a run reads a day's worth)."""
+    rows = store.conn.execute(f"SELECT {_VISIT_COLUMNS} FROM appointments WHERE {where}", params)
+    return [
+        Visit(
+            i,
+            pr,
+            ext,
+            from_store(st, tz),
+            st,
+            pa,
+            ph,
+            doc,
+            stat,
+            lang,
+            from_store(b, tz),
+            from_store(ch, tz),
+            ts,
+            tst,
+            pc,
+        )
+        for i, pr, ext, st, pa, ph, doc, stat, lang, b, ch, ts, tst, pc in rows
+    ]
 
 
 @dataclass

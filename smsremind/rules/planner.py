@@ -79,8 +79,9 @@ class PlanContext:
     def tz(self) -> tzinfo:
         return self.cfg.timezone
 
-    def explain(self, visit: Visit) -> schedule.Reminder:
-        return schedule.reminder_time(_wall(visit.start), _wall(visit.booked_at), self.rules, self.calendar)
+    def explain(self, visit: Visit, steps: bool = True) -> schedule.Reminder:
+        start, booked = _wall(visit.start), _wall(visit.booked_at)
+        return schedule.reminder_time(start, booked, self.rules, self.calendar, steps)
 
 
 def _wall(moment: datetime) -> datetime:
@@ -154,7 +155,7 @@ def group_outcomes(members: list[Visit], attempted: dict[int, Attempt], ctx: Pla
     for visit in members:
         if visit.id in attempted:
             continue
-        r = ctx.explain(visit)
+        r = ctx.explain(visit, steps=False)
         when = aware_lenient(r.send_at or r.planned or _wall(visit.start), ctx.tz)
         if any(w.start < visit.start for w in went_out):
             out.append(_single(visit, when, "skipped", COVERED, ctx))
@@ -232,7 +233,7 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
     )
     out = []
     for visit in visits:
-        r = ctx.explain(visit)
+        r = ctx.explain(visit, steps=False)
         if r.reason == schedule.BOOKED_TOO_LATE and r.planned is not None:
             when = aware_lenient(r.planned, ctx.tz)
             out.append(_single(visit, when, "skipped", r.reason, ctx))

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 NO_SEND_DAY = "no-send-day"
 BOOKED_TOO_LATE = "booked-too-late"
@@ -161,26 +162,43 @@ def _on(moment: datetime, day: date) -> datetime:
     return datetime.combine(day, moment.time())
 
 
-def reminder_time(start: datetime, booked: datetime, rules: Rules, cal: Calendar) -> Reminder:
-    """The reminder for a visit at wall time ``start`` booked at wall time ``booked``."""
+@lru_cache(maxsize=4096)
+def _sending_time(start: datetime, rules: Rules, cal: Calendar) -> tuple[datetime | None, tuple[Step, ...]]:
+    """Steps 1-3, which depend on the visit's start only: a day's visits share a few dozen slots."""
     n, step1 = nominal(start, rules)
     t, step2 = clamp_to_window(n, rules.window)
     moved, step3 = move_to_sending_day(t, start.date(), cal)
-    steps = [step1, step2, step3]
+    return moved, (step1, step2, step3)
+
+
+def reminder_time(
+    start: datetime, booked: datetime, rules: Rules, cal: Calendar, explain: bool = True
+) -> Reminder:
+    """The reminder for a visit at wall time ``start`` booked at wall time ``booked``.
+
+    ``explain`` false leaves the last steps' texts out: planning a day needs only the outcome.
+    """
+    moved, first = _sending_time(start, rules, cal)
+    steps = list(first)
+
+    def step(rule: str, text: Callable[[], str]) -> None:
+        if explain:
+            steps.append(Step(rule, text()))
+
     if moved is None or moved.date() >= start.date():
-        steps.append(Step("visit-day", f"no sending day before the visit on {start:%Y-%m-%d}"))
+        step("visit-day", lambda: f"no sending day before the visit on {start:%Y-%m-%d}")
         return Reminder(None, moved, NO_SEND_DAY, tuple(steps))
-    steps.append(Step("visit-day", f"{moved:%Y-%m-%d} is before the visit day {start:%Y-%m-%d}"))
+    step("visit-day", lambda: f"{moved:%Y-%m-%d} is before the visit day {start:%Y-%m-%d}")
     if moved.date() < booked.date():
-        steps.append(Step("booking", f"booked {_fmt(booked)}: the reminder day had already passed"))
+        step("booking", lambda: f"booked {_fmt(booked)}: the reminder day had already passed")
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked and booked.time() > rules.window[1]:
-        steps.append(Step("booking", f"booked {_fmt(booked)}, after the window closed that day"))
+        step("booking", lambda: f"booked {_fmt(booked)}, after the window closed that day")
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked:
-        steps.append(Step("booking", f"booked {_fmt(booked)}, after {moved:%H:%M}: due at once"))
+        step("booking", lambda: f"booked {_fmt(booked)}, after {moved:%H:%M}: due at once")
         return Reminder(booked, moved, None, tuple(steps))
-    steps.append(Step("booking", f"booked {_fmt(booked)}, before the send time"))
+    step("booking", lambda: f"booked {_fmt(booked)}, before the send time")
     return Reminder(moved, moved, None, tuple(steps))
 
 
