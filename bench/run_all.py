@@ -19,12 +19,20 @@ def run(script: str, *args: str) -> None:
     subprocess.run([sys.executable, str(HERE / script), *args], check=True, stdout=subprocess.DEVNULL)
 
 
+def year_table() -> str:
+    sys.path.insert(0, str(HERE.parent))
+    from bench.year_bench import table
+
+    return table(json.loads((OUT / "year_bench.json").read_text()))
+
+
 def main() -> None:
     run("import_bench.py", "--repeat", "9")
     run("formats_bench.py")
     run("plan_bench.py")
     run("throughput.py")
     run("fault_suite.py")
+    run("year_bench.py")
     imports = json.loads((OUT / "import.json").read_text())
     plan = json.loads((OUT / "plan.json").read_text())
     print(
@@ -64,6 +72,8 @@ def main() -> None:
             f"| {f['gateway']} | {f['kills']} | {f['messages']} | {f['duplicates']} | {f['lost']} "
             f"| {f['unknown']} | {same} |"
         )
+    print("\nAfter a year of use (bench/year_bench.py), every round:\n")
+    print(year_table())
 
 
 if __name__ == "__main__":
