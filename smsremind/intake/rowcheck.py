@@ -38,6 +38,8 @@ _CACHE_LIMIT = 200_000
 # or invisible character (a BOM mid-file, a flipped byte) means damage.  Either would make a new
 # visit or practice out of an old one -- and --full cancel the old one.
 _STRAY = re.compile('["\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]')
+# A local time to the second whose minutes and seconds are plainly valid (hour checked by parsing).
+_SECONDS = re.compile(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-5][0-9]:[0-5][0-9]").fullmatch
 
 # A validated row is a plain tuple, not a NamedTuple: batches may cross a process
 # boundary, and pickling a NamedTuple costs three times as much per row.
@@ -77,7 +79,7 @@ class WallParser:
         self.tz = tz
         self.known: dict[str, str] = {}
         self.days: dict[date, timedelta | None] = {}
-        self.hours: dict[str, str | None] = {}  # "YYYY-MM-DD HH" -> "YYYY-MM-DDTHH:" in UTC
+        self.hours: dict[str, str | None] = {}  # "YYYY-MM-DD HH" -> "YYYY-MM-DDTHH" in UTC
 
     def __call__(self, text: str, what: str) -> str:
         hit = self.known.get(text)
@@ -97,23 +99,36 @@ class WallParser:
         converted through a cache per local hour: the hour is parsed once, minutes and seconds
         are copied, which is exact when the hour's UTC offset is whole hours.  None: parse it
         the long way (another shape, a bad minute, an hour the clocks skip or shift by 30 min)."""
-        if len(text) != 19 or text[13] != ":" or text[16] != ":" or text[10] not in " T":
+        if not _SECONDS(text):
             return None
-        minute, second = text[14:16], text[17:19]
-        if not (minute.isdigit() and second.isdigit() and minute < "60" and second < "60"):
+        base = self._hour(text[:13])
+        return None if base is None else base + text[13:] + "Z"
+
+    def _hour(self, hour: str) -> str | None:
+        """``YYYY-MM-DD HH`` -> the UTC ``YYYY-MM-DDTHH`` of all its minutes, or None."""
+        if hour in self.hours:
+            return self.hours[hour]
+        try:
+            utc: str | None = self._parse(hour + ":00:00", "")
+        except RowError:
+            utc = None
+        base = utc[:13] if utc is not None and utc.endswith(":00:00Z") else None
+        if len(self.hours) >= _CACHE_LIMIT:
+            self.hours.clear()
+        self.hours[hour] = base
+        return base
+
+    def many_by_hour(self, texts: Sequence[str]) -> list[str] | None:
+        """:meth:`_by_hour` for a whole column, or None if any value needs the long way."""
+        if not all(map(_SECONDS, texts)):
             return None
-        hour = text[:13]
-        base = self.hours.get(hour, "")
-        if base == "":
-            try:
-                utc = self._parse(hour + ":00:00", "")
-            except RowError:
-                utc = None
-            base = utc[:14] if utc is not None and utc.endswith(":00:00Z") else None
-            if len(self.hours) >= _CACHE_LIMIT:
-                self.hours.clear()
-            self.hours[hour] = base
-        return None if base is None else f"{base}{minute}:{second}Z"
+        hours = self.hours
+        for hour in {text[:13] for text in texts} - hours.keys():
+            self._hour(hour)
+        try:
+            return [hours[text[:13]] + text[13:] + "Z" for text in texts]  # type: ignore[operator]
+        except (TypeError, KeyError):  # an hour without a base (or the cache was cleared)
+            return None
 
     def many(self, texts: Sequence[str], what: str) -> list[str]:
         """The result for each of ``texts``, in order; RowError for the first invalid one."""
@@ -321,7 +336,8 @@ def _many(
             starts = parse.many(cols[i_start], "start")
             booked: Iterable[str | None] = repeat(None)
             if i_booked is not None:
-                booked = [parse(t, "booked_at") if t else None for t in map(strip, cols[i_booked])]
+                texts = list(map(strip, cols[i_booked]))
+                booked = parse.many_by_hour(texts) or [parse(t, "booked_at") if t else None for t in texts]
         except RowError:
             return None
         patients, doctors = stripped(cols, i_patient, ""), stripped(cols, i_doctor, "")

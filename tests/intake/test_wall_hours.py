@@ -59,3 +59,11 @@ def test_a_year_of_booking_times_costs_one_parse_per_hour() -> None:
     values = texts(rng, ["2026-05-04", "2026-05-05"], 5000)
     assert [parser(t, "booked_at") for t in values] == [full("Europe/Warsaw", t) for t in values]
     assert len(parser.known) == 0 and len(parser.hours) <= 2 * 24 * 2  # two days, two separators
+
+
+def test_a_column_at_once_or_not_at_all() -> None:
+    parser = WallParser(clock.zone("Europe/Warsaw"))
+    values = texts(random.Random(2), ["2026-03-28", "2026-10-25", "2026-06-01"], 2000)
+    assert parser.many_by_hour(values) == [full("Europe/Warsaw", t) for t in values]
+    for odd in ("2026-03-29 02:30:00", "2026-06-01 10:61:00", "", "2026-06-01 10:00", "2026-06-01 ١٠:00:00"):
+        assert parser.many_by_hour([*values[:5], odd]) is None, odd
