@@ -219,17 +219,20 @@ def apply_phone_rules(
 
 
 def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Planned]:
-    """Visits booked or moved after ``since`` whose reminder day had already passed.
+    """Visits booked or moved after ``since`` (and by now) whose reminder day had already passed.
 
     Their would-be send day lies before the booking, so no day-based plan of
-    a later run looks at it; `run` uses this to report them once.
+    a later run looks at it; `run` uses this to report them once.  Read
+    through the index on ``booked_at``: the few bookings since the last run,
+    not every visit of the next weeks ("+start" keeps SQLite off the start
+    index).
     """
     horizon = ctx.now + timedelta(days=ctx.rules.lead_days + 32)
-    visits = load_visits(  # a bounded range of the start index, filtered on booked_at
+    visits = load_visits(
         store,
         ctx.tz,
-        "start > ? AND start < ? AND status = 'scheduled' AND booked_at > ?",
-        (to_store(since), to_store(horizon), to_store(since)),
+        "+start > ? AND +start < ? AND status = 'scheduled' AND booked_at > ? AND booked_at <= ?",
+        (to_store(since), to_store(horizon), to_store(since), to_store(ctx.now)),
     )
     out = []
     for visit in visits:

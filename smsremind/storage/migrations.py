@@ -296,4 +296,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "011_appointments_by_booked_at",
+        """
+        -- Every run looks for visits booked since the previous run (late bookings): a search
+        -- of the few booked since, not a walk over the next five weeks of visits.
+        CREATE INDEX appointments_by_booked_at ON appointments (booked_at);
+        """,
+    ),
 ]
