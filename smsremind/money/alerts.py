@@ -21,7 +21,7 @@ from smsremind.config import Config
 from smsremind.errors import MailError
 from smsremind.money import quota
 from smsremind.rules.messages import QUOTA
-from smsremind.storage.store import Store
+from smsremind.storage.store import OPEN_MESSAGES, Store
 
 log = logging.getLogger(__name__)
 _KEY = "alerts.fired"
@@ -85,7 +85,7 @@ STOPPED = {
 
 def _epoch(conn: Any, cfg: Config, now: datetime) -> tuple[str, str]:
     """(key, start) of the quota "epoch": a new month or a top-up (or raised allowance) starts one."""
-    last = conn.execute(
+    last = conn.execute(  # the partial index ledger_top_ups: not a walk back through the charges
         "SELECT id, at FROM ledger WHERE kind IN ('purchase', 'adjust') ORDER BY id DESC LIMIT 1"
     ).fetchone()
     month_start = to_store(day_start(now.date().replace(day=1), cfg.timezone))
@@ -99,7 +99,7 @@ def _decide_stopped(store: Store, cfg: Config, now: datetime) -> tuple[str, int,
         epoch, since = _epoch(conn, cfg, now)
         held, parts, fresh = conn.execute(
             "SELECT count(*), coalesce(sum(parts), 0), coalesce(sum(updated_at >= ?), 0) FROM messages "
-            "WHERE state = 'held' AND reason = ?",
+            f"WHERE {OPEN_MESSAGES} AND state = 'held' AND reason = ?",
             (since, QUOTA),
         ).fetchone()
         # held before the last top-up: the next run sends them; only a hold since then is news

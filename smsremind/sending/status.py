@@ -95,7 +95,9 @@ def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
 
 def held_for_quota(store: Store) -> dict[str, int]:
     messages, parts = store.conn.execute(
-        "SELECT count(*), coalesce(sum(parts), 0) FROM messages WHERE state = 'held' AND reason = ?", (QUOTA,)
+        f"SELECT count(*), coalesce(sum(parts), 0) FROM messages WHERE {OPEN_MESSAGES} "
+        "AND state = 'held' AND reason = ?",
+        (QUOTA,),
     ).fetchone()
     return {"messages": messages, "parts": parts}
 

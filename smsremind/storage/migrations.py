@@ -279,6 +279,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX messages_by_gateway_id ON messages (gateway_id) WHERE gateway_id IS NOT NULL;
         -- Where the last run left off (one row per cron tick: ~100,000 a year).
         CREATE INDEX runs_by_now ON runs (now);
+        -- The last top-up (a purchase or a changed allowance), among a year of charges.
+        CREATE INDEX ledger_top_ups ON ledger (id) WHERE kind IN ('purchase', 'adjust');
         """,
     ),
     (
