@@ -41,6 +41,20 @@ from smsremind.intake.encoding import garbled_twin
 from smsremind.intake.full import HELD, Limits, Missing, guard_empty
 from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
 from smsremind.intake.memo import Memo
+from smsremind.intake.merge_sql import (
+    AI,
+    CANCELLED,
+    DIFF,
+    DIFF_TABLE,
+    INSERT_BASELINE,
+    KEEPABLE,
+    MOVED,
+    RESTORED,
+    STAGE,
+    apply,
+    changed,
+    edited,
+)
 from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.storage.store import Store
 
@@ -49,64 +63,6 @@ _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measu
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
-
-
-# Bound to a whole Row (?1 = line, unused); NOW is our own UTC text, put in as a literal
-# so that executemany can take the Row tuples as they come.
-_INSERT_BASELINE = """
-INSERT INTO appointments (practice, ext_id, start, patient, phone, doctor, status, language,
-    booked_at, first_seen, changed_at, told_status, told_start)
-VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, 'NOW'), 'NOW', 'NOW', ?8, ?4)
-"""
-
-_STAGE = """
-CREATE TEMP TABLE incoming (
-    line INTEGER, practice TEXT, ext_id TEXT, start TEXT, patient TEXT, phone TEXT,
-    doctor TEXT, status TEXT, language TEXT, booked_at TEXT
-)"""
-# Change conditions, written once for two shapes: stored row a joined with incoming i
-# ({o}="a.", {n}="i."), and the diff table that holds both (o_ columns = stored values).
-_MOVED = "{o}start <> {n}start"
-_CANCELLED = "{o}status = 'scheduled' AND {n}status = 'cancelled'"
-_RESTORED = "{o}status = 'cancelled' AND {n}status = 'scheduled'"
-# Optional columns a source may lack; a lacking column keeps the stored value.
-_KEEPABLE = ("patient", "doctor", "language")
-_AI = {"o": "a.", "n": "i."}
-_DIFF = {"o": "d.o_", "n": "d."}
-
-
-def _edited(present: frozenset[str], names: dict[str, str]) -> str:
-    cols = ["phone", *(c for c in _KEEPABLE if c in present)]
-    return "(" + " OR ".join(f"{{o}}{c} IS NOT {{n}}{c}".format(**names) for c in cols) + ")"
-
-
-def _changed(present: frozenset[str], names: dict[str, str]) -> str:
-    moved_or_status = f"{_MOVED} OR {{o}}status <> {{n}}status".format(**names)
-    return f"({moved_or_status} OR {_edited(present, names)})"
-
-
-_DIFF_TABLE = """
-CREATE TEMP TABLE diff AS
-SELECT i.*, a.id AS aid, a.start AS o_start, a.status AS o_status, a.phone AS o_phone,
-    a.patient AS o_patient, a.doctor AS o_doctor, a.language AS o_language
-FROM incoming i LEFT JOIN appointments a ON a.practice = i.practice AND a.ext_id = i.ext_id
-WHERE a.id IS NULL OR {changed}
-"""
-
-
-def _apply(present: frozenset[str]) -> str:
-    keep = "".join(f", {c} = d.{c}" for c in _KEEPABLE if c in present)
-    moved, restored, cancelled = (x.format(**_DIFF) for x in (_MOVED, _RESTORED, _CANCELLED))
-    return f"""
-UPDATE appointments SET
-    start = d.start, status = d.status, phone = d.phone{keep},
-    booked_at = CASE WHEN {moved} OR ({restored}) THEN :now ELSE appointments.booked_at END,
-    moved_at = CASE WHEN {moved} THEN :now ELSE appointments.moved_at END,
-    cancelled_at = CASE WHEN {cancelled} THEN :now ELSE appointments.cancelled_at END,
-    changed_at = CASE WHEN {moved} OR d.o_status <> d.status THEN :now ELSE appointments.changed_at END,
-    told_status = CASE WHEN :quiet THEN d.status ELSE appointments.told_status END,
-    told_start = CASE WHEN :quiet THEN d.start ELSE appointments.told_start END
-FROM diff d WHERE appointments.id = d.aid"""
 
 
 def _practices(conn: sqlite3.Connection) -> set[str]:
@@ -136,11 +92,11 @@ class _Merge:
         self.last_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM appointments").fetchone()[0]
         self.conn.execute("DROP TABLE IF EXISTS temp.incoming")
         self.conn.execute("DROP TABLE IF EXISTS temp.held")
-        self.conn.execute(_STAGE)
+        self.conn.execute(STAGE)
         self.conn.execute(HELD)
         self.suspects: list[Row] = []  # probable duplicates, see importer.Batch
         self.accepted = 0  # rows written or staged
-        self.insert = _INSERT_BASELINE.replace("NOW", self.now)
+        self.insert = INSERT_BASELINE.replace("NOW", self.now)
         self.rebuild = self._drop_indexes_if_empty()
         # A bulk load (into the empty table) is not checked for duplicate keys while it is read:
         # building the unique index proves there are none, or finds them (a set of a million
@@ -282,7 +238,7 @@ class _Merge:
         if not staged:
             return
         c.execute("DROP TABLE IF EXISTS temp.diff")
-        c.execute(_DIFF_TABLE.format(changed=_changed(self.present, _AI)))
+        c.execute(DIFF_TABLE.format(changed=changed(self.present, AI)))
         last_id = c.execute("SELECT coalesce(max(id), 0) FROM appointments").fetchone()[0]
         c.execute(
             """INSERT INTO appointments (practice, ext_id, start, patient, phone, doctor, status,
@@ -298,27 +254,27 @@ class _Merge:
             "SELECT id, ?, 'booked', start FROM appointments WHERE id > ?",
             (now, last_id),
         )
-        for kind, cond in (("moved", _MOVED), ("cancelled", _CANCELLED), ("restored", _RESTORED)):
+        for kind, cond in (("moved", MOVED), ("cancelled", CANCELLED), ("restored", RESTORED)):
             c.execute(
                 "INSERT INTO events (appointment, at, kind, old_start, new_start) "
                 f"SELECT d.aid, ?, ?, d.o_start, d.start FROM diff d "
-                f"WHERE d.aid IS NOT NULL AND {cond.format(**_DIFF)}",
+                f"WHERE d.aid IS NOT NULL AND {cond.format(**DIFF)}",
                 (now, kind),
             )
             setattr(report, kind, getattr(report, kind) + c.execute("SELECT changes()").fetchone()[0])
         detail = " || ".join(
             f"iif(d.o_{col} IS NOT d.{col}, '{col} ', '')"
-            for col in ("phone", *(k for k in _KEEPABLE if k in self.present))
+            for col in ("phone", *(k for k in KEEPABLE if k in self.present))
         )
         c.execute(
             f"INSERT INTO events (appointment, at, kind, detail) "
             f"SELECT d.aid, ?, 'updated', rtrim({detail}) FROM diff d WHERE d.aid IS NOT NULL "
-            f"AND NOT ({_MOVED.format(**_DIFF)}) AND d.o_status = d.status "
-            f"AND {_edited(self.present, _DIFF)}",
+            f"AND NOT ({MOVED.format(**DIFF)}) AND d.o_status = d.status "
+            f"AND {edited(self.present, DIFF)}",
             (now,),
         )
         report.updated += c.execute("SELECT changes()").fetchone()[0]
-        c.execute(_apply(self.present), params)
+        c.execute(apply(self.present), params)
         report.unchanged += staged - c.execute("SELECT count(*) FROM diff").fetchone()[0]
         c.execute("DROP TABLE temp.diff")
 
