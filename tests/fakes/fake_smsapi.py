@@ -116,6 +116,7 @@ from tests.fakes.fakeserver import (
     FaultyFakeServer,
     Reply,
     content_type_of,
+    count_parts,
     error_page,
     header,
     text_reply,
@@ -245,15 +246,7 @@ def sms_parts(text: str) -> int:
     costs, single, multi = _units(text)
     if not costs:
         return 0
-    if sum(costs) <= single:
-        return 1
-    parts, room = 1, multi
-    for cost in costs:
-        if cost > room:
-            parts += 1
-            room = multi
-        room -= cost
-    return parts
+    return count_parts(costs, single, multi)
 
 
 def _length(text: str) -> int:

@@ -84,7 +84,16 @@ from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from tests.fakes.fakeserver import HTML, Fault, FaultyFakeServer, Reply, error_page, header, text_reply
+from tests.fakes.fakeserver import (
+    HTML,
+    Fault,
+    FaultyFakeServer,
+    Reply,
+    count_parts,
+    error_page,
+    header,
+    text_reply,
+)
 
 __all__ = [
     "API_PATH",
@@ -227,15 +236,7 @@ def sms_parts(text: str, data_code: str | None = "7bit") -> int:
     else:
         costs = [2 if ord(c) > 0xFFFF else 1 for c in text]
         single, multi = 70, 67
-    if sum(costs) <= single:
-        return 1
-    parts, room = 1, multi
-    for cost in costs:
-        if cost > room:
-            parts += 1
-            room = multi
-        room -= cost
-    return parts
+    return count_parts(costs, single, multi)
 
 
 def _number(raw: str) -> str | None:

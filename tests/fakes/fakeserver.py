@@ -375,3 +375,17 @@ class FaultyFakeServer(FakeServer):
             return Reply(None)
         # hang: the message is recorded; the answer waits (outside the lock: others go on)
         return reply if self._sleep(fault.seconds) else Reply(None)
+
+
+def count_parts(costs: list[int], single: int, multi: int) -> int:
+    """SMS parts of a text whose characters cost ``costs`` units: one part up to ``single`` units,
+    else parts of ``multi`` units each, a character never split across two parts (GSM 03.40)."""
+    if sum(costs) <= single:
+        return 1
+    parts, room = 1, multi
+    for cost in costs:
+        if cost > room:
+            parts += 1
+            room = multi
+        room -= cost
+    return parts
