@@ -1,4 +1,4 @@
-# make install | run | test | lint | bench | clean
+# make install | run | test | lint | bench | i18n | clean
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,15 @@ DEMO ?= demo
 DEMO_IMPORT_AT ?= 2026-11-26 18:00
 DEMO_DAY ?= 2026-11-27
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench i18n clean
+
+# Translations: smsremind/locale/<lang>/LC_MESSAGES/smsremind.po are kept in git; `make i18n`
+# extracts the marked strings, merges them into the catalogs and compiles the .mo files.
+LOCALES := pl cs
+CATALOG = smsremind/locale/$(1)/LC_MESSAGES/smsremind
+POT := build/smsremind.pot
+MO := $(foreach l,$(LOCALES),$(call CATALOG,$(l)).mo)
+
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +27,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MO)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -D smsremind -l $(word 3,$(subst /, ,$<)) -i $< -o $@
+
+i18n: $(VENV)/.installed
+	mkdir -p build
+	$(BIN)/pybabel extract --no-location --sort-output --omit-header -k N_ -k ngettext:1,2 \
+	  -o $(POT) smsremind
+	$(foreach l,$(LOCALES),$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	  -D smsremind -i $(POT) -o $(call CATALOG,$(l)).po -l $(l);)
+	# no dates in the catalogs' headers: they would change on every run and conflict in merges
+	sed -i.bak '/^"POT-Creation-Date:/d; /^"PO-Revision-Date:/d' $(foreach l,$(LOCALES),$(call CATALOG,$(l)).po)
+	rm -f $(foreach l,$(LOCALES),$(call CATALOG,$(l)).po.bak)
+	$(MAKE) --no-print-directory $(MO)
 
 run: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)

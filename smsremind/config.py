@@ -195,6 +195,7 @@ class Config:
     timezone: ZoneInfo = _opt(ZoneInfo("Europe/Warsaw"), checks.zone)
     country: str = _opt("PL", checks.country)
     language: str = _opt("pl", checks.choice(*LANGUAGES))
+    ui_language: str = _opt("", checks.choice("", *LANGUAGES))
     enabled: bool = _opt(False, checks.boolean)
     transliterate: bool = _opt(False, checks.boolean)
     practice: str = _opt("", checks.string)

@@ -15,13 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "appointments.csv"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalogs() -> None:
+    """The tests read the .mo files built from the .po files as they are now (what `make i18n` does)."""
+    from smsremind.locale.build import HERE, compile_catalogs
+
+    compile_catalogs(HERE)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """cwd = tmp_path; no SMSREMIND_* variable leaks in from the environment."""
+    """cwd = tmp_path; no SMSREMIND_* variable leaks in from the environment; an English locale
+    (a developer's LANG=pl_PL must not turn the English assertions Polish)."""
     for key in list(os.environ):
-        if key.startswith("SMSREMIND_"):
+        if key.startswith("SMSREMIND_") or key in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.chdir(tmp_path)
+    from smsremind import i18n
+
+    i18n.use("en")  # a test that spoke Polish in this process leaves no Polish behind
 
 
 def write_config(folder: Path, extra: str = "", enabled: bool = True) -> Path:

@@ -4,7 +4,8 @@ The stages, from the top down (a module may import its own stage and any stage b
 
     cli  →  sending  →  replies  →  money  →  rules  →  texts, intake  →  storage  →  shared
 
-"shared" is the handful of modules directly under ``smsremind/`` (config, checks, clock, errors, mail).
+"shared" is the handful of modules directly under ``smsremind/`` (config, checks, clock, errors, i18n,
+mail); ``locale`` holds the translation catalogs.
 ``texts`` and ``intake`` stand side by side: neither imports the other.
 """
 
@@ -29,6 +30,7 @@ RANK = {
     "texts": 2,
     "intake": 2,
     "storage": 1,
+    "locale": 0,  # the translation catalogs and the build step compiling them; imports nothing of ours
     "": 0,
 }
 

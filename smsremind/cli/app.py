@@ -25,9 +25,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from smsremind import clock, config
+from smsremind import clock, config, i18n
 from smsremind.cli import logs
 from smsremind.errors import ExitCode, SmsRemindError
+from smsremind.i18n import N_, _
 from smsremind.intake.phones import mask, mask_text
 from smsremind.rules.messages import Planned
 from smsremind.storage.store import MissingDatabaseError, Store, explain_error
@@ -46,7 +47,8 @@ class Failure(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares a ClassVar default
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"smsremind: error: {mask_text(self.format_message())}", err=True)
+        line = _("smsremind: error: {message}").format(message=mask_text(self.format_message()))
+        click.echo(line, err=True)
 
 
 class Group(click.Group):
@@ -63,7 +65,8 @@ class Group(click.Group):
             raise Failure(str(explain_error(exc, where)), int(ExitCode.ERROR)) from None
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise Failure(f"{exc.filename or 'a file'}: disk full; free some space", 1) from None
+                full = exc.filename or _("a file")
+                raise Failure(_("{file}: disk full; free some space").format(file=full), 1) from None
             raise Failure(
                 f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), int(ExitCode.ERROR)
             ) from None
@@ -73,10 +76,8 @@ class Group(click.Group):
             if os.environ.get("SMSREMIND_DEBUG"):
                 raise
             log.debug("internal error", exc_info=True)
-            raise Failure(
-                f"internal error: {type(exc).__name__}: {exc} (set SMSREMIND_DEBUG=1 for the traceback)",
-                int(ExitCode.ERROR),
-            ) from None
+            text = _("internal error: {kind}: {error} (set SMSREMIND_DEBUG=1 for the traceback)")
+            raise Failure(text.format(kind=type(exc).__name__, error=exc), int(ExitCode.ERROR)) from None
 
 
 class App:
@@ -91,13 +92,11 @@ class App:
     @cached_property
     def cfg(self) -> config.Config:
         cfg = config.load(self.config_path)
+        i18n.use(i18n.choose(cfg.ui_language))
         logs.to_file(cfg.log.file, config.secrets(cfg))
         if config.has_secrets(cfg) and config.readable_by_others(cfg.path):
-            err.print(
-                f"[yellow]warning:[/] {cfg.path} holds secrets and is readable by others; "
-                f"run: chmod 600 {cfg.path}",
-                highlight=False,
-            )
+            text = _("{path} holds secrets and is readable by others; run: chmod 600 {path}")
+            err.print(f"[yellow]{_('warning')}:[/] {escape(text.format(path=cfg.path))}", highlight=False)
         return cfg
 
     @property
@@ -106,9 +105,8 @@ class App:
             try:
                 self._store = Store(self.cfg.database)
             except MissingDatabaseError as exc:
-                raise SmsRemindError(
-                    f"{exc}; create it with: smsremind --config {self.cfg.path} init"
-                ) from None
+                text = _("{error}; create it with: smsremind --config {path} init")
+                raise SmsRemindError(text.format(error=exc, path=self.cfg.path)) from None
         return self._store
 
     def database_path(self) -> Path:
@@ -132,7 +130,7 @@ pass_app = click.make_pass_decorator(App)
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--json: print one JSON document on stdout and nothing else there."""
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help=N_("Print one JSON document."))(fn)
 
 
 def print_json(doc: Any) -> None:

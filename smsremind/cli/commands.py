@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from smsremind import config
+from smsremind import config, i18n
 from smsremind.cli.app import (
     App,
     err,
@@ -24,6 +24,7 @@ from smsremind.cli.replies import of_messages
 from smsremind.cli.root import cli
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError
+from smsremind.i18n import _, ngettext
 from smsremind.intake import formats, importer, sync
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
@@ -333,7 +334,8 @@ def preview(app: App, day: str | None, as_json: bool) -> None:
             doc["answers"] = got
         print_json(docs)
         return
-    title = f"{target:%A %Y-%m-%d}: {len(plan)} messages"
+    count = ngettext("{n} message", "{n} messages", len(plan)).format(n=i18n.number(len(plan)))
+    title = _("{day}: {count}").format(day=i18n.day(target), count=count)
     if plan:
         print_messages(plan, title, answers=answered)
     else:

@@ -9,7 +9,9 @@ This module only routes them:
 * ``[log] file`` (``smsremind.log`` beside the database, 0600) gets INFO and
   above through a ``WatchedFileHandler``, so logrotate can move it away;
 * every line, on either side, has phone numbers masked and configured
-  secrets replaced by ``***``; file lines carry the run id.
+  secrets replaced by ``***``; file lines carry the run id;
+* stderr speaks the user's language (warnings are logged with an ``N_``-marked
+  format string, translated here); the file stays in English, for grep and support.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from smsremind import i18n
+from smsremind.i18n import N_
 from smsremind.intake.phones import mask_text
 from smsremind.sending import report
 from smsremind.storage.files import create_private
@@ -36,20 +40,46 @@ class Redact(logging.Filter):
         self.secrets: list[str] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = mask_text(record.getMessage())
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        record.msg, record.args = text, None
+        if not hasattr(record, "local"):  # the first handler: both texts, then the args are spent
+            record.local = self.scrub(_localised(record))
+            record.msg, record.args = self.scrub(record.getMessage()), None
         record.run = report.current_run or "-"
         return True
+
+    def scrub(self, text: str) -> str:
+        text = mask_text(text)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _localised(record: logging.LogRecord) -> str:
+    """The record's message in the user's language, when its format string is in the catalog."""
+    if not isinstance(record.msg, str):
+        return record.getMessage()
+    try:
+        return i18n._(record.msg) % record.args if record.args else i18n._(record.msg)
+    except (TypeError, ValueError):  # a translation that lost a placeholder: English beats nothing
+        return record.getMessage()
 
 
 REDACT = Redact()
 
 
+LEVELS = {
+    logging.DEBUG: N_("debug"),
+    logging.INFO: N_("info"),
+    logging.WARNING: N_("warning"),
+    logging.ERROR: N_("error"),
+    logging.CRITICAL: N_("critical"),
+}
+
+
 class StderrFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"smsremind: {record.levelname.lower()}: {record.getMessage()}"
+        level = LEVELS.get(record.levelno)
+        word = i18n._(level) if level else record.levelname.lower()
+        return f"smsremind: {word}: {getattr(record, 'local', record.getMessage())}"
 
 
 class LogFile(logging.handlers.WatchedFileHandler):
@@ -58,7 +88,12 @@ class LogFile(logging.handlers.WatchedFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         exc = sys.exc_info()[1]
         detail = getattr(exc, "strerror", None) or exc
-        print(f"smsremind: warning: cannot write the log {self.baseFilename}: {detail}", file=sys.stderr)
+        print(
+            i18n._("smsremind: warning: cannot write the log {path}: {detail}").format(
+                path=self.baseFilename, detail=detail
+            ),
+            file=sys.stderr,
+        )
         logging.getLogger(ROOT).removeHandler(self)
 
 
