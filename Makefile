@@ -10,6 +10,9 @@ SMSREMIND := $(abspath $(BIN))/smsremind
 DEMO ?= demo
 DEMO_IMPORT_AT ?= 2026-11-26 18:00
 DEMO_DAY ?= 2026-11-27
+# The language of what the demo prints: `make run UI_LANGUAGE=pl` (or cs, en); empty = the locale.
+UI_LANGUAGE ?=
+UI_ENV := $(if $(filter pl,$(UI_LANGUAGE)),LC_ALL=pl_PL.UTF-8,$(if $(filter cs,$(UI_LANGUAGE)),LC_ALL=cs_CZ.UTF-8,$(if $(filter en,$(UI_LANGUAGE)),LC_ALL=C.UTF-8,)))
 
 .PHONY: install run test lint bench i18n clean
 
@@ -45,26 +48,28 @@ i18n: $(VENV)/.installed
 
 run: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	cd $(DEMO) && $(SMSREMIND) init
+	cd $(DEMO) && $(UI_ENV) $(SMSREMIND) init
 	# the master switch and [replies] enabled both start as `enabled = false`
-	sed -i.bak 's/^enabled = false /enabled = true  /' $(DEMO)/smsremind.toml && rm -f $(DEMO)/smsremind.toml.bak
-	@echo "--- import (Thursday evening)"
+	sed -i.bak -e 's/^enabled = false /enabled = true  /' \
+	  -e 's/^ui_language = ""  /ui_language = "$(UI_LANGUAGE)"/' $(DEMO)/smsremind.toml && rm -f $(DEMO)/smsremind.toml.bak
+	@echo "--- $(DEMO_IMPORT_AT): import"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_IMPORT_AT)" import ../examples/appointments.csv
-	@echo "--- preview of the next working day"
+	@echo "--- $(DEMO_IMPORT_AT): preview --date $(DEMO_DAY)"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_IMPORT_AT)" preview --date $(DEMO_DAY)
-	@echo "--- cron at 12:00 and at 20:00 on $(DEMO_DAY)"
+	@echo "--- $(DEMO_DAY) 12:00 and 20:00: run (cron)"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 12:00" run
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:00" run
-	@echo "--- $$(wc -l < $(DEMO)/outbox.jsonl) reminders in $(DEMO)/outbox.jsonl; status:"
+	@echo "--- $(DEMO)/outbox.jsonl: $$(wc -l < $(DEMO)/outbox.jsonl) SMS; status, quota"
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:05" status
-	@echo "--- two patients answer the first two reminders: TAK and NIE (demo/inbox.jsonl)"
+	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:05" quota
+	@echo "--- $(DEMO)/inbox.jsonl: TAK, NIE"
 	$(BIN)/python -c 'import json; sent = [json.loads(l) for l in open("$(DEMO)/outbox.jsonl")][:2]; \
 	  print("\n".join(json.dumps({"from": m["to"], "text": t, "received_at": "$(DEMO_DAY)T20:3" + str(i) + ":00+01:00"}, ensure_ascii=False) \
 	  for i, (m, t) in enumerate(zip(sent, ["Tak, dziękuję!", "NIE"]))))' > $(DEMO)/inbox.jsonl
 	cat $(DEMO)/inbox.jsonl
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:40" run
 	cd $(DEMO) && $(SMSREMIND) --now "$(DEMO_DAY) 20:45" replies
-	@echo "--- $(DEMO)/replies.csv (for the practice system):"
+	@echo "--- $(DEMO)/replies.csv"
 	cat $(DEMO)/replies.csv
 
 test: install

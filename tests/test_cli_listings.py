@@ -40,7 +40,8 @@ def test_preview_of_a_long_day_is_plain_aligned_lines(tmp_path: Path) -> None:
     text = sh(tmp_path, "preview", "--date", "2026-11-30", now="2026-11-30 08:00")
     doc = json.loads(sh(tmp_path, "preview", "--date", "2026-11-30", "--json", now="2026-11-30 08:00"))
     lines = text.splitlines()
-    assert lines[0] == f"Monday 2026-11-30: {N} messages"
+    assert lines[0] == f"Monday, 30 November 2026: {N} messages"
+    assert all(len(line) <= 80 and line == line.rstrip() for line in lines)  # cron mail: 80 columns, no padding
     header, rule, rows, texts = lines[1], lines[2], lines[3 : 3 + N], lines[3 + N :]
     assert header.split() == ["#", "Send", "at", "Kind", "To", "Practice", "Visits", "Status", "Parts"]
     assert set(rule) == {"-", " "} and not any(ch in text for ch in "┃━│─")  # no table boxes
@@ -48,9 +49,12 @@ def test_preview_of_a_long_day_is_plain_aligned_lines(tmp_path: Path) -> None:
     starts = [header.index(name) for name in ("Send at", "Kind", "To", "Practice", "Visits", "Status")]
     for row, message in zip(rows, doc, strict=True):
         assert all(row[s - 1] == " " and row[s] != " " for s in starts), row
-        assert message["send_at"] in row and message["appointments"][0] in row and "planned" in row
+        # one day listed: the time alone, the date is in the title
+        assert f" {message['send_at'][11:]} " in row and message["appointments"][0] in row and "planned" in row
         assert message["to"] not in row and re.search(r"\+48 60 \*\*\* \*\d\d|\+48 60\d \*\*\* \*\d\d", row)
-    assert [t.split(None, 1)[1] for t in texts] == [m["text"] for m in doc]
+    # each text under its number, wrapped into 80 columns with its continuation lines indented
+    joined = " ".join(line.strip() if line.startswith("    ") else f"\n{line}" for line in texts)
+    assert [t.split(None, 1)[1].strip() for t in joined.strip().split("\n")] == [m["text"] for m in doc]
 
 
 def test_status_counts_and_lists_the_first_problems(tmp_path: Path) -> None:
@@ -61,6 +65,6 @@ def test_status_counts_and_lists_the_first_problems(tmp_path: Path) -> None:
     text = sh(tmp_path, "status", now="2026-11-30 19:05")
     assert f"Today (2026-11-30): {N - 5} held, 5 sent" in text
     assert f"Needs a look (unknown, failed, held, recently expired): {N - 5} held" in text
-    listed = [line for line in text.splitlines() if re.match(r"\s*\d+\s+2026-11-30 ", line)]
+    listed = [line for line in text.splitlines() if re.match(r"\s*\d+\s+\d\d:\d\d ", line)]
     assert len(listed) == 20 and all("held (quota)" in line for line in listed)
     assert f"... and {N - 25} more (--json lists them all)" in text

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sqlite3
-import sys
+import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -28,13 +28,32 @@ from rich.table import Table
 from smsremind import clock, config, i18n
 from smsremind.cli import logs
 from smsremind.errors import ExitCode, SmsRemindError
-from smsremind.i18n import N_, _
+from smsremind.i18n import N_, _, ngettext
 from smsremind.intake.phones import mask, mask_text
 from smsremind.rules.messages import Planned
 from smsremind.storage.store import MissingDatabaseError, Store, explain_error
 
-# Not a terminal (cron mail, a pipe): rich would assume 80 columns and squash the tables.
-out = Console(width=None if sys.stdout.isatty() else 120)
+
+class Output(Console):
+    """rich's Console, minus the trailing spaces it pads table lines with when not on a terminal.
+
+    Cron mail and pipes get 80 columns (rich's default there) and no padding at the line ends.
+    """
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Text lines are never broken (paths, URLs, one-line errors); tables fit the width."""
+        if all(isinstance(o, str) for o in objects):
+            options.setdefault("soft_wrap", True)
+        super().print(*objects, **options)
+
+    def _render_buffer(self, buffer: Any) -> str:
+        text = super()._render_buffer(buffer)
+        if self.is_terminal:
+            return text
+        return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+out = Output()
 err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("smsremind")
 
@@ -144,7 +163,6 @@ def exit_with(code: int) -> None:
 
 # --- rendering
 
-
 STATUS_STYLE = {
     "planned": "cyan",
     "due": "cyan",
@@ -156,78 +174,178 @@ STATUS_STYLE = {
     "failed": "red",
     "unknown": "red",
 }
-
-
+# The words people read for the states and kinds of messages (JSON keeps the codes).
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "due": N_("planned"),
+    "sent": N_("sent"),
+    "sending": N_("sending"),
+    "held": N_("held"),
+    "skipped": N_("skipped"),
+    "expired": N_("expired"),
+    "failed": N_("failed"),
+    "unknown": N_("unknown"),
+}
+KIND_WORDS = {
+    "reminder": N_("reminder"),
+    "confirmation": N_("confirmation"),
+    "reschedule": N_("reschedule"),
+    "cancellation": N_("cancellation"),
+}
+HEADINGS = {
+    "#": "#",
+    "send": N_("Send at"),
+    "kind": N_("Kind"),
+    "to": N_("To"),
+    "practice": N_("Practice"),
+    "visits": N_("Visits"),
+    "status": N_("Status"),
+    "parts": N_("Parts"),
+    "answer": N_("Answer"),
+}
 # Past this many rows, or when stdout is not a terminal, a listing is printed as plain aligned
 # lines: a rich Table measures every cell several times (~1 s per 1,000 rows), and cron mail
 # or a pipe shows no colours anyway.
 RICH_ROWS = 200
-PRACTICE_WIDTH = 18
+PRACTICE_WIDTH = 14
+# Too wide for the screen: these columns wrap, the first listed first, down to their minimum;
+# the send time, the number and the parts never wrap, and the status with its reason comes last.
+SQUEEZE = (("visits", 6), ("answer", 10), ("practice", 8), ("status", 14))
+STATUS_READABLE = 22  # the practice column gives way when the status would wrap narrower than this
 Answers = list[dict[str, str]] | None  # with replies on: per message, appointment id -> answer
 
 
-def _columns(messages: list[Planned], answers: Answers) -> list[str]:
-    multi = len({m.practice for m in messages}) > 1
-    names = ["#", "Send at", "Kind", "To", *(["Practice"] if multi else []), "Visits", "Status", "Parts"]
-    return names + (["Answer"] if answers is not None else [])
+def word(table: dict[str, str], code: str) -> str:
+    """The word people read for ``code`` (a status or kind), the code itself when unknown."""
+    return _(table[code]) if code in table else code
 
 
-def _cells(n: int, m: Planned, multi: bool, answers: Answers) -> tuple[list[str], str, str]:
-    """(cells but the status, the status word, its reason) of one listed message; the status
-    goes before the last two cells (parts, and the answer with replies on)."""
+def _columns(multi: bool, answered: bool) -> list[str]:
+    keys = ["#", "send", "kind", "to", *(["practice"] if multi else []), "visits", "status", "parts"]
+    return keys + (["answer"] if answered else [])
+
+
+def _cells(n: int, m: Planned, one_day: bool, answers: Answers) -> dict[str, str]:
+    """The cells of one listed message by column key; "status" carries its reason in brackets."""
     m.composed()
-    practice = [m.practice] if multi else []
-    head = [str(n), clock.fmt_local(m.send_at), m.kind, mask(m.to), *practice, ", ".join(m.appointment_ids)]
-    tail = [f"{m.parts} {m.encoding}", *([answer_cell(answers[n - 1])] if answers is not None else [])]
-    status = "planned" if m.status == "due" else m.status
-    return [*head, *tail], status, mask_numbers(m.reason) if m.reason else ""
+    status = word(STATUS_WORDS, m.status)
+    reason = mask_numbers(m.reason) if m.reason else ""
+    practice = m.practice if len(m.practice) <= PRACTICE_WIDTH else m.practice[: PRACTICE_WIDTH - 1] + "…"
+    return {
+        "#": str(n),
+        "send": m.send_at.strftime("%H:%M") if one_day else clock.fmt_local(m.send_at),
+        "kind": word(KIND_WORDS, m.kind),
+        "to": mask(m.to),
+        "practice": practice,
+        "visits": ", ".join(m.appointment_ids),
+        "status": status + (f" ({reason})" if reason else ""),
+        "parts": f"{m.parts} {m.encoding}",
+        "answer": answer_cell(answers[n - 1]) if answers is not None else "",
+    }
+
+
+def _layout(
+    messages: list[Planned], answers: Answers, room: int
+) -> tuple[list[str], list[dict[str, str]], dict[str, int]]:
+    """The columns to show, the rows' cells and the columns' widths fitted into ``room``.
+
+    All on one date: the time alone (the date is in the title). The answer column appears once a
+    patient has answered. When the row is too wide for a readable status, these give way in
+    turn: the practice column (the texts name the practice), the encoding beside the parts, the
+    kind when every message is of one kind (the texts say it); then the long cells wrap.
+    """
+    one_day = len({m.send_at.date() for m in messages}) == 1
+    rows = [_cells(n, m, one_day, answers) for n, m in enumerate(messages, 1)]
+    answered = any(r["answer"] for r in rows)
+    drops = [(), ("practice",), ("practice", "encoding")]
+    if len({m.kind for m in messages}) == 1:
+        drops.append(("practice", "encoding", "kind"))
+    if len({m.practice for m in messages}) == 1:
+        drops = [d for d in drops if "practice" in d]
+    for drop in drops:
+        keys = [k for k in _columns(True, answered) if k not in drop]
+        names = {k: heading(k) for k in keys}
+        parts = [r["parts"].split()[0] if "encoding" in drop else r["parts"] for r in rows]
+        natural = {k: max(len(names[k]), *(len(r[k]) for r in rows)) for k in keys}
+        natural["parts"] = max(len(names["parts"]), *map(len, parts))
+        fitted = _fit(natural, {k: len(names[k]) for k in keys}, room)
+        fits = sum(fitted.values()) + 2 * (len(keys) - 1) <= room
+        if fits and fitted["status"] >= min(natural["status"], STATUS_READABLE):
+            break
+    for row, shown in zip(rows, parts, strict=True):
+        row["parts"] = shown
+    return keys, rows, fitted
+
+
+def heading(key: str) -> str:
+    return _(HEADINGS[key]) if key != "#" else "#"
 
 
 def messages_table(messages: list[Planned], title: str | None = None, answers: Answers = None) -> Table:
-    """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``.
-
-    ``answers`` (with replies on): per message, appointment id -> the patient's answer.
-    """
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    names = _columns(messages, answers)
-    multi = "Practice" in names
-    tail = 2 if answers is not None else 1
-    for name in names:
-        wide = {"Practice": 18}
-        table.add_column(
-            name,
-            no_wrap=name != "Visits",
-            max_width=wide.get(name),
-            overflow="ellipsis" if name == "Practice" else "fold",
-        )
-    for n, m in enumerate(messages, 1):
-        cells, status, reason = _cells(n, m, multi, answers)
-        shown = f"[{STATUS_STYLE.get(status, '')}]{status}[/]" + (f" ({escape(reason)})" if reason else "")
-        table.add_row(*cells[:-tail], shown, *cells[-tail:])
+    """One row per message; the texts follow in :func:`print_messages`, keyed by ``#``."""
+    # the same widths as the plain lines: two spaces between columns (right padding + separator)
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0)
+    )
+    keys, rows, widths = _layout(messages, answers, out.width - 1)  # - the last column's padding
+    for key in keys:
+        table.add_column(heading(key), width=widths[key], no_wrap=key not in dict(SQUEEZE), overflow="fold")
+    for m, cells in zip(messages, rows, strict=True):
+        style = STATUS_STYLE.get(m.status, "")
+        status = f"[{style}]{escape(cells['status'])}[/]" if style else escape(cells["status"])
+        table.add_row(*(status if k == "status" else escape(cells[k]) for k in keys))
     return table
 
 
-def plain_lines(messages: list[Planned], title: str | None = None, answers: Answers = None) -> list[str]:
-    """The same listing as :func:`messages_table`, as plain lines aligned with spaces."""
-    names = _columns(messages, answers)
-    multi = "Practice" in names
-    tail = 2 if answers is not None else 1
-    rows = []
-    for n, m in enumerate(messages, 1):
-        cells, status, reason = _cells(n, m, multi, answers)
-        if multi and len(cells[4]) > PRACTICE_WIDTH:
-            cells[4] = cells[4][: PRACTICE_WIDTH - 1] + "…"
-        rows.append([*cells[:-tail], status + (f" ({reason})" if reason else ""), *cells[-tail:]])
-    widths = [max(len(name), *(len(r[i]) for r in rows)) for i, name in enumerate(names)]
-    widths[-1] = 0  # the last column is not padded
+def _fit(widths: dict[str, int], headings: dict[str, int], room: int) -> dict[str, int]:
+    """Narrow the wrappable columns (in SQUEEZE order) until the row fits ``room`` columns;
+    a column never gets narrower than its heading, which does not wrap."""
+    fitted = dict(widths)
+    for key, least in SQUEEZE:
+        over = sum(fitted.values()) + 2 * (len(fitted) - 1) - room
+        if over <= 0:
+            break
+        floor = max(least, headings.get(key, 0))
+        if key in fitted and fitted[key] > floor:
+            fitted[key] = max(floor, fitted[key] - over)
+    return fitted
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
-    head = [title] if title else []
-    return [*head, line(names), line(["-" * max(w, len(n)) for w, n in zip(widths, names, strict=True)])] + [
-        line(r) for r in rows
+def _wrapped(cells: list[str], widths: list[int]) -> list[str]:
+    """One row as one or more lines: a cell wider than its column wraps onto the next lines."""
+    pieces = [
+        (textwrap.wrap(c, w, break_on_hyphens=False) or [""]) if len(c) > w else [c]
+        for c, w in zip(cells, widths, strict=True)
     ]
+    lines = []
+    for i in range(max(len(p) for p in pieces)):
+        parts = [(p[i] if i < len(p) else "").ljust(w) for p, w in zip(pieces, widths, strict=True)]
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+def plain_lines(
+    messages: list[Planned], title: str | None = None, answers: Answers = None, room: int | None = None
+) -> list[str]:
+    """The same listing as :func:`messages_table`, as plain lines aligned with spaces, fitted
+    into ``room`` columns (the screen's, 80 in a pipe or cron mail) by wrapping the long cells."""
+    keys, rows, fitted = _layout(messages, answers, room or out.width)
+    widths = [fitted[k] for k in keys]
+    head = [title] if title else []
+    lines = [*head, *_wrapped([heading(k) for k in keys], widths), "  ".join("-" * w for w in widths)]
+    for row in rows:
+        lines += _wrapped([row[k] for k in keys], widths)
+    return lines
+
+
+def text_lines(messages: list[Planned], room: int) -> list[str]:
+    """Each message's text under its number, wrapped to ``room`` columns under the text's start."""
+    lines = []
+    for n, m in enumerate(messages, 1):
+        lines += textwrap.wrap(m.text, room, initial_indent=f"{n:>3} ", subsequent_indent="    ") or [
+            f"{n:>3}"
+        ]
+    return lines
 
 
 def mask_numbers(text: str) -> str:
@@ -255,12 +373,15 @@ def print_messages(
     if out.is_terminal and len(shown) <= RICH_ROWS:
         out.print(messages_table(shown, title, answers))
         if texts:
-            for n, m in enumerate(shown, 1):
-                out.print(f"[dim]{n:>3}[/] {escape(m.text)}", highlight=False)
+            for line in text_lines(shown, out.width):
+                out.print(escape(line), highlight=False, style="default")
     else:
         lines = plain_lines(shown, title, answers)
         if texts:
-            lines += [f"{n:>3} {m.text}" for n, m in enumerate(shown, 1)]
+            lines += text_lines(shown, out.width)
         click.echo("\n".join(lines))
     if more:
-        click.echo(f"... and {more} more (--json lists them all)")
+        text = ngettext(
+            "... and {n} more (--json lists them all)", "... and {n} more (--json lists them all)", more
+        )
+        click.echo(text.format(n=i18n.number(more)))
