@@ -37,9 +37,9 @@ install: $(VENV)/.installed $(MO)
 
 i18n: $(VENV)/.installed
 	mkdir -p build
-	$(BIN)/pybabel extract --no-location --sort-output --omit-header -k N_ -k ngettext:1,2 \
+	$(BIN)/pybabel --quiet extract --no-location --sort-output --omit-header -k N_ -k ngettext:1,2 \
 	  -o $(POT) smsremind
-	$(foreach l,$(LOCALES),$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	$(foreach l,$(LOCALES),$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete \
 	  -D smsremind -i $(POT) -o $(call CATALOG,$(l)).po -l $(l);)
 	# no dates in the catalogs' headers: they would change on every run and conflict in merges
 	sed -i.bak '/^"POT-Creation-Date:/d; /^"PO-Revision-Date:/d' $(foreach l,$(LOCALES),$(call CATALOG,$(l)).po)

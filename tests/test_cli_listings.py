@@ -41,7 +41,8 @@ def test_preview_of_a_long_day_is_plain_aligned_lines(tmp_path: Path) -> None:
     doc = json.loads(sh(tmp_path, "preview", "--date", "2026-11-30", "--json", now="2026-11-30 08:00"))
     lines = text.splitlines()
     assert lines[0] == f"Monday, 30 November 2026: {N} messages"
-    assert all(len(line) <= 80 and line == line.rstrip() for line in lines)  # cron mail: 80 columns, no padding
+    # cron mail: 80 columns, no padding
+    assert all(len(line) <= 80 and line == line.rstrip() for line in lines)
     header, rule, rows, texts = lines[1], lines[2], lines[3 : 3 + N], lines[3 + N :]
     assert header.split() == ["#", "Send", "at", "Kind", "To", "Practice", "Visits", "Status", "Parts"]
     assert set(rule) == {"-", " "} and not any(ch in text for ch in "┃━│─")  # no table boxes
