@@ -20,7 +20,18 @@ def test_the_wheel_holds_compiled_catalogs(tmp_path: Path) -> None:
     shutil.copytree(ROOT, source, ignore=SKIP)
     assert not list(source.rglob("*.mo"))  # nothing compiled beforehand: the build must do it
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q", "-w", str(tmp_path), "."],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-build-isolation",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            ".",
+        ],
         cwd=source,
         capture_output=True,
         text=True,
