@@ -20,6 +20,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smsremind.errors import InvalidInputError
+from smsremind.i18n import N_, Later, _, message_of
 
 STORE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 NOW_ENV = "SMSREMIND_NOW"
@@ -30,6 +31,19 @@ _WALL = re.compile(
 )
 
 
+# What datetime() says about an impossible date or time, translated when shown.
+_DATETIME = {
+    text: text
+    for text in (
+        N_("day is out of range for month"),
+        N_("month must be in 1..12"),
+        N_("hour must be in 0..23"),
+        N_("minute must be in 0..59"),
+        N_("second must be in 0..59"),
+    )
+}
+
+
 class NonexistentTimeError(ValueError):
     """A wall time that the zone skips (spring-forward gap)."""
 
@@ -38,20 +52,27 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
+        raise ValueError(_("unknown time zone {name}").format(name=repr(name))) from exc
 
 
 def parse_wall(text: str) -> datetime:
-    """Parse ``YYYY-MM-DD[ HH:MM[:SS]]`` or ``DD.MM.YYYY[ HH:MM]`` to a naive datetime."""
+    """Parse ``YYYY-MM-DD[ HH:MM[:SS]]`` or ``DD.MM.YYYY[ HH:MM]`` to a naive datetime.
+
+    The ValueError's message is :class:`~smsremind.i18n.Later`: it may become a rejected row's
+    reason, English in ``import --json`` and translated when printed.
+    """
     m = _WALL.match(text)
     if not m:
-        raise ValueError(f"{text.strip()!r} is not a date and time (YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
+        what = N_("{text} is not a date and time (YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
+        raise ValueError(Later(what, text=repr(text.strip())))
     y, mo, d = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
     hh, mm, ss = int(m[7] or 0), int(m[8] or 0), int(m[9] or 0)
     try:
         return datetime(int(y), int(mo), int(d), hh, mm, ss)
     except ValueError as exc:
-        raise ValueError(f"{text.strip()!r} is not a valid date and time ({exc})") from None
+        what = N_("{text} is not a valid date and time ({error})")
+        error = Later(_DATETIME[str(exc)]) if str(exc) in _DATETIME else str(exc)
+        raise ValueError(Later(what, text=repr(text.strip()), error=error)) from None
 
 
 def aware(wall: datetime, tz: tzinfo) -> datetime:
@@ -59,7 +80,8 @@ def aware(wall: datetime, tz: tzinfo) -> datetime:
     local = wall.replace(tzinfo=tz, fold=0)
     back = local.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != wall:
-        raise NonexistentTimeError(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz} (clocks jump forward)")
+        what = N_("{time} does not exist in {zone} (clocks jump forward)")
+        raise NonexistentTimeError(Later(what, time=f"{wall:%Y-%m-%d %H:%M}", zone=str(tz)))
     return local
 
 
@@ -101,7 +123,7 @@ def parse_now(text: str, tz: tzinfo) -> datetime:
     try:
         return aware(parse_wall(text), tz)
     except ValueError as exc:
-        raise InvalidInputError(f"--now: {exc}") from None
+        raise InvalidInputError(_("--now: {problem}").format(problem=_(message_of(exc)))) from None
 
 
 def current(tz: tzinfo, override: str | None = None) -> datetime:
@@ -137,9 +159,11 @@ def parse_day(text: str) -> date:
         y, mo, d = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
         day = date(int(y), int(mo), int(d))
     except ValueError:
-        raise InvalidInputError(f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)") from None
+        problem = _("{text} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+        raise InvalidInputError(problem.format(text=repr(text))) from None
     if not 1900 <= day.year <= 2199:  # the years an import accepts; the far ends overflow day arithmetic
-        raise InvalidInputError(f"{text!r}: year {day.year} is out of range (1900-2199)")
+        problem = _("{text}: year {year} is out of range ({low}-{high})")
+        raise InvalidInputError(problem.format(text=repr(text), year=day.year, low=1900, high=2199))
     return day
 
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from smsremind import checks
 from smsremind.errors import ConfigError
+from smsremind.i18n import N_, _
 
 CONFIG_ENV = "SMSREMIND_CONFIG"
 DEFAULT_CONFIG = "smsremind.toml"
@@ -236,12 +237,14 @@ class _Loader:
 
     def section(self, cls: type, data: Any, where: str, db_dir: Path | None) -> Any:
         if not isinstance(data, dict):
-            raise self.fail(where or "top level", "must be a table")
+            raise self.fail(where or _("top level"), _("must be a table"))
         known = {_name(f): f for f in fields(cls) if f.name != "path"}
         for key in data:
             if key not in known:
                 label = f"[{where}] {key}" if where else key
-                raise self.fail(label, f"unknown key{checks.suggest(key, known)}")
+                raise self.fail(
+                    label, _("unknown key{suggestion}").format(suggestion=checks.suggest(key, known))
+                )
         values: dict[str, Any] = {}
         for key, f in known.items():
             label = f"[{where}] {key}" if where else key
@@ -273,17 +276,18 @@ class _Loader:
             return os.environ[f.metadata["env"]]
         if f.metadata.get("path"):
             if "\x00" in value:
-                raise self.fail(f"{label} = {_show(_no_nul(value))}", _NUL_IN_PATH)
+                raise self.fail(f"{label} = {_show(_no_nul(value))}", _(_NUL_IN_PATH))
             return self.resolve(value, f.metadata["path"], db_dir)
         return value
 
     def practices(self, data: Any, db_dir: Path | None) -> dict[str, Practice]:
         if not isinstance(data, dict):
-            raise self.fail("practices", 'must be tables like [practices."Gabinet Uśmiech"]')
+            where = "practices"  # a config key: never translated
+            raise self.fail(where, _('must be tables like [practices."Gabinet Uśmiech"]'))
         return {name: self.section(Practice, d, f"practices.{name}", db_dir) for name, d in data.items()}
 
 
-_NUL_IN_PATH = "a path cannot contain a NUL character"
+_NUL_IN_PATH = N_("a path cannot contain a NUL character")
 
 
 def _no_nul(text: str) -> str:
@@ -309,13 +313,15 @@ def parse(text: str, path: Path) -> Config:
         # Windows Notepad starts a UTF-8 file with a BOM; TOML does not allow one, we do.
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
     loader = _Loader(path)
     database = data.get("database", "smsremind.db")
     if not isinstance(database, str):
-        raise loader.fail(f"database = {_show(database)}", "must be a string in quotes")
+        where = f"database = {_show(database)}"  # a config key and its value: never translated
+        raise loader.fail(where, _("must be a string in quotes"))
     if "\x00" in database:
-        raise loader.fail(f"database = {_show(_no_nul(database))}", _NUL_IN_PATH)
+        where = f"database = {_show(_no_nul(database))}"
+        raise loader.fail(where, _(_NUL_IN_PATH))
     db_path = Path(database).expanduser()
     db_dir = Path(os.path.normpath(db_path if db_path.is_absolute() else path.parent / db_path)).parent
     return replace(loader.section(Config, data, "", db_dir), path=path)
@@ -342,24 +348,27 @@ def exists(path: Path) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(
+            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     if not_a_file(path, st):
-        raise ConfigError(f"{path} is not a regular file; give the path of a TOML config file")
+        raise ConfigError(
+            _("{path} is not a regular file; give the path of a TOML config file").format(path=path)
+        )
     return True
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     path = locate(explicit)
     if "\x00" in str(path):
-        raise ConfigError(f"{_no_nul(str(path))}: {_NUL_IN_PATH}")
+        raise ConfigError(f"{_no_nul(str(path))}: {_(_NUL_IN_PATH)}")
     if not exists(path):
-        raise ConfigError(
-            f"no config file at {path} (run `smsremind init`, or pass --config / set {CONFIG_ENV})"
-        )
+        text = _("no config file at {path} (run `smsremind init`, or pass --config / set {variable})")
+        raise ConfigError(text.format(path=path, variable=CONFIG_ENV))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        raise ConfigError(_("{path}: cannot read: {error}").format(path=path, error=exc)) from None
     return parse(text, path)
 
 

@@ -40,13 +40,50 @@ def N_(message: str) -> str:
 
 
 def _(message: str) -> str:
-    """``message`` in the current language (the msgid is the English text)."""
+    """``message`` in the current language (the msgid is the English text); a :class:`Later`
+    message is translated with its fields."""
+    if isinstance(message, Later):
+        return message.translated()
     return _catalog.gettext(message)
+
+
+class Later(str):
+    """A message made now and shown later, perhaps to a machine: the str itself is the English
+    text (for ``--json``, the log file, stored data), ``_(message)`` the people's language.
+
+    ``Later(N_("{column} is empty"), column="phone")``: the msgid is marked where the message
+    is made; its fields are formatted into the English now and into the translation when shown
+    (a field that is itself Later is translated too). Only made when a message is produced, so
+    the cost stays off hot paths.
+    """
+
+    msgid: str
+    fields: dict[str, object]
+
+    def __new__(cls, msgid: str, **fields: object) -> Later:
+        made = super().__new__(cls, msgid.format(**fields) if fields else msgid)
+        made.msgid, made.fields = str(msgid), fields
+        return made
+
+    def translated(self) -> str:
+        shown = {k: _(v) if isinstance(v, Later) else v for k, v in self.fields.items()}
+        try:
+            text = _catalog.gettext(self.msgid)
+            return text.format(**shown) if self.fields else text
+        except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
+            return str(self)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of ``n`` in the current language: Polish and Czech have three."""
     return _catalog.ngettext(singular, plural, n)
+
+
+def message_of(exc: BaseException) -> str:
+    """What ``exc`` says: its :class:`Later` message when it carries one (so it can still be
+    translated when shown), else its text."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Later) else str(exc)
 
 
 def language() -> str:

@@ -184,7 +184,10 @@ def _print_import(report: sync.ImportReport, label: str, full: bool, quiet: bool
     """Rejected rows and a damaged --full file always (stderr); the summary unless ``quiet``
     (-q, or nothing changed)."""
     for item in report.rejects[:_MAX_REJECT_LINES]:
-        line = f"{report.source}: {label} {item.line}: {item.reason}"
+        # label and reason are English msgids (the reason stays English in --json): translated here
+        line = _("{source}: {label} {line}: {reason}").format(
+            source=report.source, label=_(label), line=item.line, reason=_(item.reason)
+        )
         err.print(mask_numbers(line), highlight=False, markup=False)  # a swapped column may quote a phone
     if report.rejected > _MAX_REJECT_LINES:
         err.print(f"... and {report.rejected - _MAX_REJECT_LINES} more rejected rows", highlight=False)

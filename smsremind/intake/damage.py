@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from smsremind.i18n import N_, Later
+
 
 class Broken(list):  # type: ignore[type-arg]
     """Stands for a record the CSV reader could not parse, in place in its chunk.
@@ -43,14 +45,16 @@ def take(records: Iterator[list[Any]], size: int, line: Callable[[], int]) -> Ch
             chunk.extend(islice(records, size - len(chunk)))  # keeps what it got before an error
             return chunk
         except csv.Error as exc:
-            chunk.append(Broken(f"not valid CSV ({exc})", line()))
+            chunk.append(Broken(Later(N_("not valid CSV ({error})"), error=str(exc)), line()))
             chunk.broken = True
             if len(chunk) >= size:
                 return chunk
 
 
 def span(reason: str, begin: int, end: int) -> str:
-    return reason if begin == end else f"{reason}; lines {begin}-{end} read as one record"
+    if begin == end:
+        return reason
+    return Later(N_("{reason}; lines {begin}-{end} read as one record"), reason=reason, begin=begin, end=end)
 
 
 def mark_swallowed(chunk: list[list[Any]], lines: Sequence[int], delimiter: str, width: int) -> bool:
@@ -67,8 +71,8 @@ def mark_swallowed(chunk: list[list[Any]], lines: Sequence[int], delimiter: str,
             continue
         for value in record:
             if any(part.count(delimiter) >= width - 1 for part in value.splitlines()[1:]):
-                reason = "a quoted field holds whole rows (a quote opened and not closed?)"
-                chunk[i] = Broken(reason, lines[i])
+                reason = N_("a quoted field holds whole rows (a quote opened and not closed?)")
+                chunk[i] = Broken(Later(reason), lines[i])
                 found = True
                 break
     return found

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from smsremind.errors import ImportFileError
+from smsremind.i18n import N_, Later, _
 
 _BLOCK = 1 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -80,9 +81,11 @@ def decide(path: Path) -> Decision:
     with open(path, "rb") as fh:
         head = fh.read(_BLOCK)
         if head.startswith(_SQLITE_MAGIC):
-            raise ImportFileError(f"{path}: is an SQLite database; use --table NAME or --query SQL")
+            raise ImportFileError(
+                _("{path}: is an SQLite database; use --table NAME or --query SQL").format(path=path)
+            )
         if _binary(head[:4096]):
-            raise ImportFileError(f"{path}: not a CSV file (binary content)")
+            raise ImportFileError(_("{path}: not a CSV file (binary content)").format(path=path))
         bom = head.startswith(codecs.BOM_UTF8)
         utf8, nul = _all_utf8(fh, head)
         if utf8:
@@ -131,10 +134,13 @@ def _choose(path: Path, tally: _Tally, bom: bool) -> Decision:
         return Decision("cp1250", damaged=tally.holes)  # NUL counts too: it decodes, but is no text
     if tally.letters >= _UTF8_MAJORITY * tally.bad or bom:
         return Decision(utf8, damaged=True)
-    raise ImportFileError(
-        f"{path}: line {tally.first_bad_line}: mixes UTF-8 text with bytes that are not UTF-8 "
-        f"({tally.letters} UTF-8 letters, {tally.bad} other bytes); save the export in one encoding "
+    text = _(
+        "{path}: line {line}: mixes UTF-8 text with bytes that are not UTF-8 "
+        "({letters} UTF-8 letters, {bad} other bytes); save the export in one encoding "
         "(nothing was changed)"
+    )
+    raise ImportFileError(
+        text.format(path=path, line=tally.first_bad_line, letters=tally.letters, bad=tally.bad)
     )
 
 
@@ -144,8 +150,9 @@ def undecodable(text: str) -> str | None:
     if at is None:
         return None
     if at.group() == "\x00":
-        return "a NUL byte (binary damage)"
-    return f"byte 0x{ord(at.group()) - 0xDC00:02X} is not valid in this file's encoding"
+        return Later(N_("a NUL byte (binary damage)"))
+    byte = f"{ord(at.group()) - 0xDC00:02X}"
+    return Later(N_("byte 0x{byte} is not valid in this file's encoding"), byte=byte)
 
 
 # --- garbled practice names

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from smsremind.errors import ImportFileError, InvalidInputError
+from smsremind.i18n import _
 from smsremind.intake import ics, importer, xlsx
 
 STDIN = "-"
@@ -44,7 +45,8 @@ class Options:
 def check_address(text: str) -> None:
     """A feed or web address is not fetched (cron must not depend on a network): the file is."""
     if re.match(r"(?i)^(https?|webcal)://", text.strip()):
-        raise ImportFileError(f"{text}: a feed address; download the .ics file and import the file")
+        message = _("{address}: a feed address; download the .ics file and import the file")
+        raise ImportFileError(message.format(address=text))
 
 
 def kind(path: Path) -> str:
@@ -79,11 +81,12 @@ def prepare(spec: importer.Spec, options: Options) -> importer.Prepared:
 def _prepare(spec: importer.Spec, options: Options) -> importer.Prepared:
     if spec.table or spec.query:
         if options.sheet:
-            raise InvalidInputError("--sheet is for Excel workbooks, not for --table/--query")
+            raise InvalidInputError(_("--sheet is for Excel workbooks, not for --table/--query"))
         return importer.prepare(spec)
     found = kind(spec.path)
     if options.sheet and found != "xlsx":
-        raise InvalidInputError(f"--sheet is for Excel workbooks; {spec.display or spec.path} is {found}")
+        text = _("--sheet is for Excel workbooks; {path} is {kind}")
+        raise InvalidInputError(text.format(path=spec.display or spec.path, kind=found))
     if found == "xlsx":
         return importer.prepare(spec, xlsx.open_xlsx(spec.path, options.sheet, spec.mapping))
     if found == "ics":
@@ -105,7 +108,7 @@ def resolved(spec: importer.Spec, stdin: BinaryIO | None = None) -> Iterator[imp
             shutil.copyfileobj(stream, out, 1 << 20)
         if not os.path.getsize(name):
             raise ImportFileError(
-                "standard input: empty; pipe a file in, e.g. smsremind import - < export.csv"
+                _("standard input: empty; pipe a file in, e.g. smsremind import - < export.csv")
             )
         yield replace(spec, path=Path(name), display="standard input")
     finally:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
+from smsremind.i18n import _
 from smsremind.intake.importer import ImportReport
 
 FEW_CANCELS = 10  # a --full import may always cancel this many visits of a practice
@@ -65,10 +66,19 @@ class Missing:
                 (name, self.now, self.last_id),
             ).fetchone()[0]
             if count > share * future:
-                raise ImportFileError(
-                    f"{report.source}: --full would cancel {count} of the {future} future visits of "
-                    f"{name!r} (more than max_cancel_share = {share:g}); refusing, nothing was changed "
+                text = _(
+                    "{source}: --full would cancel {count} of the {future} future visits of "
+                    "{practice} (more than max_cancel_share = {share}); refusing, nothing was changed "
                     "(check the export; --force if they really are all cancelled)"
+                )
+                raise ImportFileError(
+                    text.format(
+                        source=report.source,
+                        count=count,
+                        future=future,
+                        practice=repr(name),
+                        share=f"{share:g}",
+                    )
                 )
 
     def cancel(self, now: str, quiet: bool, report: ImportReport) -> None:
@@ -99,8 +109,9 @@ def guard_empty(
             (name, to_store(now)),
         ).fetchone()[0]
         if future:
-            raise ImportFileError(
-                f"{report.source}: --full with no rows for practice {name!r} would cancel all "
-                f"{future} of its future appointments; refusing (nothing was changed; "
+            text = _(
+                "{source}: --full with no rows for practice {practice} would cancel all "
+                "{future} of its future appointments; refusing (nothing was changed; "
                 "--force if that is right)"
             )
+            raise ImportFileError(text.format(source=report.source, practice=repr(name), future=future))

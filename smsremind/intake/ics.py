@@ -44,6 +44,7 @@ import phonenumbers
 
 from smsremind.clock import NonexistentTimeError, aware
 from smsremind.errors import ImportFileError
+from smsremind.i18n import N_, _
 from smsremind.intake.importer import Source
 
 HEADER = ["id", "start", "phone", "patient", "status"]
@@ -69,7 +70,9 @@ class _Scan:
 def open_ics(path: Path, now: datetime, zone: str, region: str) -> Source:
     scan = _scan(path)
     if not scan.events:
-        raise ImportFileError(f"{path}: no events (VEVENT) in this calendar; nothing to import")
+        raise ImportFileError(
+            _("{path}: no events (VEVENT) in this calendar; nothing to import").format(path=path)
+        )
     import icalendar  # imported here: loading it takes a moment, and CSV imports do not need it
 
     try:  # parsing the zones registers them for the events' TZID parameters
@@ -77,7 +80,8 @@ def open_ics(path: Path, now: datetime, zone: str, region: str) -> Source:
             "\r\n".join(["BEGIN:VCALENDAR", *scan.head, *scan.zones, "END:VCALENDAR"])
         )
     except ValueError as exc:
-        raise ImportFileError(f"{path}: cannot read this calendar's time zones ({exc})") from None
+        text = _("{path}: cannot read this calendar's time zones ({error})")
+        raise ImportFileError(text.format(path=path, error=exc)) from None
     count = [0]
     reader = _Reader(path, scan, now, ZoneInfo(zone), region)
 
@@ -86,7 +90,7 @@ def open_ics(path: Path, now: datetime, zone: str, region: str) -> Source:
             count[0] += 1
             yield record
 
-    return Source(str(path), list(HEADER), records(), lambda: count[0], label="event")
+    return Source(str(path), list(HEADER), records(), lambda: count[0], label=N_("event"))
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -105,9 +109,11 @@ def _lines(path: Path) -> Iterator[str]:
             if last is not None:
                 yield last
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ImportFileError(
+            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
+        ) from None
     except UnicodeDecodeError:
-        raise ImportFileError(f"{path}: not an iCalendar file (not UTF-8 text)") from None
+        raise ImportFileError(_("{path}: not an iCalendar file (not UTF-8 text)").format(path=path)) from None
 
 
 def _own(lines: list[str]) -> list[tuple[str, str]]:
@@ -142,7 +148,8 @@ def _blocks(path: Path) -> Iterator[tuple[str, list[str]]]:
     lines = _lines(path)
     first = next(lines, "").strip()
     if first.upper() != "BEGIN:VCALENDAR":
-        raise ImportFileError(f"{path}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)")
+        text = _("{path}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)")
+        raise ImportFileError(text.format(path=path))
     block: list[str] = []
     depth = 0
     for line in lines:
@@ -170,7 +177,7 @@ def _scan(path: Path) -> _Scan:
         elif kind == "VEVENT":
             scan.events += 1
             own = _own(lines)
-            if any(name in _RECURRING for name, _ in own):
+            if any(name in _RECURRING for name, _line in own):
                 scan.recurring.add(_uid(own))
     return scan
 
@@ -195,7 +202,8 @@ class _Reader:
             try:
                 event = icalendar.Event.from_ical("\r\n".join(_needed(lines, own)))
             except ValueError as exc:
-                raise ImportFileError(f"{self.path}: event {uid!r} is not valid iCalendar ({exc})") from None
+                text = _("{path}: event {uid} is not valid iCalendar ({error})")
+                raise ImportFileError(text.format(path=self.path, uid=repr(uid), error=exc)) from None
             yield self._record(event, "")
         if series:
             yield from self._occurrences(series)
@@ -211,7 +219,8 @@ class _Reader:
             calendar = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(text))
             found = recurring_ical_events.of(calendar).between(self.now, self.now + HORIZON)
         except Exception as exc:  # a broken RRULE fails inside either library
-            raise ImportFileError(f"{self.path}: cannot expand the recurring events ({exc})") from None
+            text = _("{path}: cannot expand the recurring events ({error})")
+            raise ImportFileError(text.format(path=self.path, error=exc)) from None
         found.sort(key=lambda e: _instant(e.get("DTSTART").dt, self.tz))
         for event in found:
             yield self._record(event, _recurrence_key(event.get("RECURRENCE-ID") or event.get("DTSTART")))

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from smsremind.checks import COLUMNS
 from smsremind.errors import ImportFileError
+from smsremind.i18n import N_, _
 from smsremind.intake import datetimes, encoding
 from smsremind.intake.damage import Broken, Chunk, line_ends, mark_swallowed, span, take
 from smsremind.intake.rowcheck import (
@@ -54,7 +55,7 @@ _PRACTICE = itemgetter(PRACTICE)
 @dataclass(frozen=True)
 class Reject:
     line: int
-    reason: str
+    reason: str  # English (as ``import --json`` gives it); ``_(reason)`` in the people's language
     structural: bool = False  # the file's shape is broken here (see the module docstring)
 
 
@@ -103,7 +104,7 @@ class ImportReport:
             "baseline": self.baseline,
             "practices": self.practices,
             "committed": self.committed,
-            "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects],
+            "rejects": [{"line": r.line, "reason": str(r.reason)} for r in self.rejects],
         }
 
 
@@ -132,7 +133,7 @@ class Source:
     header: list[str]
     records: Iterable[list[Any]]
     line: Callable[[], int]
-    label: str = "line"  # "line" in a CSV file, "row" in a table
+    label: str = N_("line")  # "line" in a CSV file, "row" in a table (N_: translated when printed)
     close: Callable[[], None] = field(default=lambda: None)
     delimiter: str | None = None  # a CSV file's: a quoted field holding whole rows is a broken file
     damaged: bool = False  # some bytes did not decode (kept as surrogates) or are NUL: check each record
@@ -145,11 +146,14 @@ def open_csv(path: Path, forced: str | None = None) -> Source:
             path, encoding=decided.encoding, errors="surrogateescape", newline=""
         )
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ImportFileError(
+            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
+        ) from None
     first = fh.readline()
     if not first.strip():
         fh.close()
-        raise ImportFileError(f"{path}: empty file, expected a header line such as id,start,phone")
+        text = _("{path}: empty file, expected a header line such as id,start,phone")
+        raise ImportFileError(text.format(path=path))
     delimiter = ";" if first.count(";") > first.count(",") else ","
     fh.seek(0)
     # strict: an unclosed quote at the end of the file, or text after a closing quote, is an error
@@ -159,7 +163,8 @@ def open_csv(path: Path, forced: str | None = None) -> Source:
         header = next(reader)
     except csv.Error as exc:
         fh.close()
-        raise ImportFileError(f"{path}: line 1: the header is not valid CSV ({exc})") from None
+        text = _("{path}: line 1: the header is not valid CSV ({error})")
+        raise ImportFileError(text.format(path=path, error=exc)) from None
     return Source(
         str(path),
         header,
@@ -173,7 +178,7 @@ def open_csv(path: Path, forced: str | None = None) -> Source:
 
 def open_sqlite(path: Path, table: str | None, query: str | None) -> Source:
     if not path.exists():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(_("{path}: no such file").format(path=path))
     try:
         # as_uri() percent-encodes the path: a '#' or '?' in a file name must not end it
         # (file:cal#x.db would open "cal", read-write).
@@ -181,8 +186,10 @@ def open_sqlite(path: Path, table: str | None, query: str | None) -> Source:
         sql = query or f'SELECT * FROM "{(table or "").replace(chr(34), chr(34) * 2)}"'
         cursor = conn.execute(sql)
     except sqlite3.Error as exc:
-        what = "query" if query else f"table {table!r}"
-        raise ImportFileError(f"{path}: cannot read {what}: {exc}") from None
+        what = _("query") if query else _("table {name}").format(name=repr(table))
+        raise ImportFileError(
+            _("{path}: cannot read {what}: {error}").format(path=path, what=what, error=exc)
+        ) from None
     header = [d[0] for d in cursor.description or ()]
     count = [0]
 
@@ -191,7 +198,7 @@ def open_sqlite(path: Path, table: str | None, query: str | None) -> Source:
             count[0] += 1
             yield ["" if v is None else str(v) for v in record]
 
-    return Source(str(path), header, records(), lambda: count[0], label="row", close=conn.close)
+    return Source(str(path), header, records(), lambda: count[0], label=N_("row"), close=conn.close)
 
 
 # --- validation
@@ -210,11 +217,12 @@ def column_positions(source: Source, mapping: dict[str, str]) -> dict[str, int]:
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         names = ", ".join(repr(mapping.get(c, c)) for c in missing)
-        found = ", ".join(repr(h) for h in source.header) or "none"
-        raise ImportFileError(
-            f"{source.name}: not an appointments file: missing required column {names} "
-            f"(columns found: {found}; map yours with --map start=YourName)"
+        found = ", ".join(repr(h) for h in source.header) or _("none")
+        text = _(
+            "{source}: not an appointments file: missing required column {names} "
+            "(columns found: {found}; map yours with --map start=YourName)"
         )
+        raise ImportFileError(text.format(source=source.name, names=names, found=found))
     return positions
 
 
@@ -234,7 +242,8 @@ class Spec:
 
     def open(self) -> Source:
         if "\x00" in str(self.path):
-            raise ImportFileError(f"{str(self.path)!r}: a file name cannot contain a NUL character")
+            text = _("{path}: a file name cannot contain a NUL character")
+            raise ImportFileError(text.format(path=repr(str(self.path))))
         if self.table or self.query:
             return open_sqlite(self.path, self.table, self.query)
         return open_csv(self.path, self.encoding)
@@ -284,7 +293,9 @@ class Prepared:
                     yield batch or self._one_by_one(chunk, lines, first, seen)
                     first = last
         except sqlite3.Error as exc:
-            raise ImportFileError(f"{self.source.name}: reading failed: {exc}") from None
+            raise ImportFileError(
+                _("{source}: reading failed: {error}").format(source=self.source.name, error=exc)
+            ) from None
         finally:
             self.source.close()
 
@@ -316,7 +327,7 @@ class Prepared:
             except RowError as exc:
                 if any(str(v).strip() for v in record):
                     structural = isinstance(exc, StructuralError)
-                    where, reason = (begin, str(exc)) if structural else (at, why or str(exc))
+                    where, reason = (begin, exc.reason) if structural else (at, why or exc.reason)
                     batch.rejects.append(Reject(where, reason, structural=structural))
                     batch.held += held_ids(record)
                 continue
@@ -368,9 +379,8 @@ def prepare(spec: Spec, source: Source | None = None) -> Prepared:
         positions = column_positions(source, spec.mapping)
         source.records, positions = datetimes.join_date_time(source.records, positions)
         if "practice" not in positions and not spec.practice:
-            raise ImportFileError(
-                f"{source.name}: no practice column; pass --practice NAME or set practice in the config"
-            )
+            text = _("{source}: no practice column; pass --practice NAME or set practice in the config")
+            raise ImportFileError(text.format(source=source.name))
     except ImportFileError:
         source.close()
         raise

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from smsremind.i18n import Later
 from smsremind.intake import formats
 from smsremind.intake.importer import ImportReport, Reject, Spec
 from smsremind.storage.store import IMPORT_MEMO, Store
@@ -85,7 +86,10 @@ class Memo:
             return None
         report = ImportReport(name, unchanged=last["rows"], rejected=last["rejected"], committed=True)
         report.structural, report.first_structural = last["structural"]
-        report.rejects = [Reject(line, reason, structural) for line, reason, structural in last["rejects"]]
+        report.rejects = [
+            Reject(line, _revived(reason, *said), structural)
+            for line, reason, structural, *said in last["rejects"]
+        ]
         report.practices = last["practices"]
         return report
 
@@ -97,7 +101,7 @@ class Memo:
             "rows": rows,
             "rejected": report.rejected,
             "structural": (report.structural, report.first_structural),
-            "rejects": [(r.line, r.reason, r.structural) for r in report.rejects],
+            "rejects": [(r.line, r.reason, r.structural, _kept(r.reason)) for r in report.rejects],
         }
         pairs = [(self.source, json.dumps(last))] + [(_PRACTICE + p, self.digest) for p in report.practices]
         conn.executemany(
@@ -105,6 +109,29 @@ class Memo:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             pairs,
         )
+
+
+def _kept(value: Any) -> Any:
+    """A reject's reason as JSON that keeps its msgid and fields, so a replayed report is
+    printed in the language of the day, not of the import it replays."""
+    if isinstance(value, Later):
+        return {"msgid": value.msgid, "fields": {k: _kept(v) for k, v in value.fields.items()}}
+    return value
+
+
+def _later(kept: Any) -> Any:
+    if isinstance(kept, dict):
+        return Later(kept["msgid"], **{k: _later(v) for k, v in kept["fields"].items()})
+    return kept
+
+
+def _revived(reason: str, kept: Any = None) -> str:
+    """The reason as remembered; its English text wins over a msgid this version no longer has."""
+    try:
+        later = _later(kept)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):  # another version's shape
+        return reason
+    return later if isinstance(later, Later) and later == reason else reason
 
 
 def _feed(h: Any, path: Path) -> None:

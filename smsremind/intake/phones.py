@@ -15,6 +15,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from smsremind.errors import InvalidInputError
+from smsremind.i18n import _
 
 INVALID = "invalid-number"
 LANDLINE = "landline"
@@ -76,7 +77,7 @@ def normalise(raw: str, region: str) -> str:
     """E.164 of a user-given number, or InvalidInputError (for opt-out commands)."""
     phone = classify(raw, region)
     if phone.e164 is None:
-        raise InvalidInputError(f"{mask(raw)} is not a valid phone number")
+        raise InvalidInputError(_("{phone} is not a valid phone number").format(phone=mask(raw)))
     return phone.e164
 
 
@@ -89,8 +90,8 @@ def mask(number: str) -> str:
     except phonenumbers.NumberParseException:
         shown = None
     if shown and phonenumbers.is_valid_number(parsed):
-        head, _, rest = shown.partition(" ")
-        first, _, tail = rest.partition(" ")
+        head, _gap, rest = shown.partition(" ")
+        first, _gap, tail = rest.partition(" ")
         return f"{head} {first} {_hide(tail)}" if tail else f"{head} {_hide(first)}"
     return _hide(number.strip())
 

@@ -29,6 +29,7 @@ from itertools import repeat
 from typing import Any, Final
 
 from smsremind.clock import NonexistentTimeError, aware, has_time_of_day, parse_wall
+from smsremind.i18n import N_, Later, message_of
 from smsremind.intake.encoding import NOT_TEXT
 from smsremind.intake.words import Words, languages, statuses
 
@@ -51,7 +52,16 @@ EXT_ID: Final = 2
 
 
 class RowError(ValueError):
-    """Why a record was rejected (the caller adds the line number)."""
+    """Why a record was rejected (the caller adds the line number).
+
+    ``reason`` is the English text (``str(error)``, what ``import --json`` shows) that
+    ``_()`` translates when the rejects are printed for people: rejects are rare, so the
+    message is made only here, never for an accepted row.
+    """
+
+    def __init__(self, msgid: str, **fields: object):
+        self.reason = msgid if isinstance(msgid, Later) and not fields else Later(msgid, **fields)
+        super().__init__(self.reason)
 
 
 class StructuralError(RowError):
@@ -146,21 +156,28 @@ class WallParser:
     def _parse(self, text: str, what: str) -> str:
         stripped = text.strip()
         if not stripped:
-            raise RowError(f"{what} is empty")
+            raise RowError(N_("{column} is empty"), column=what)
         try:
             try:
                 wall = datetime.fromisoformat(stripped)
             except ValueError:
                 wall = parse_wall(stripped)
             if not YEARS[0] <= wall.year <= YEARS[1]:
-                raise ValueError(f"{stripped!r}: year {wall.year} is out of range ({YEARS[0]}-{YEARS[1]})")
+                raise ValueError(
+                    Later(N_("{text}: year {year} is out of range ({low}-{high})"), **_years(stripped, wall))
+                )
             if what == "start" and not has_time_of_day(stripped):
-                raise ValueError(f"{stripped!r} has no time of day (a separate time column: --map time=NAME)")
+                raise ValueError(
+                    Later(
+                        N_("{text} has no time of day (a separate time column: --map time=NAME)"),
+                        text=repr(stripped),
+                    )
+                )
             if wall.tzinfo is not None:  # an explicit offset: an instant, not a wall time
                 return wall.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
             return (wall - self._offset(wall)).isoformat(timespec="seconds") + "Z"
         except (ValueError, OverflowError) as exc:
-            raise RowError(f"{what} {exc}") from None
+            raise RowError(N_("{column} {problem}"), column=what, problem=message_of(exc)) from None
 
     def _offset(self, wall: datetime) -> timedelta:
         day = wall.date()
@@ -179,6 +196,10 @@ class WallParser:
         except NonexistentTimeError:
             return None
         return first if first == last else None
+
+
+def _years(text: str, wall: datetime) -> dict[str, object]:
+    return {"text": repr(text), "year": wall.year, "low": YEARS[0], "high": YEARS[1]}
 
 
 Convert = Callable[[int, list[Any]], Row]
@@ -215,7 +236,9 @@ def converters(
 def _check_fields(r: list[Any], fields: Fields) -> None:
     n = len(r)
     if not fields[0] <= n <= fields[1]:
-        raise StructuralError(f"has {n} fields, the header has {fields[1]} (a stray quote or delimiter?)")
+        raise StructuralError(
+            N_("has {n} fields, the header has {header} (a stray quote or delimiter?)"), n=n, header=fields[1]
+        )
 
 
 def held_ids(r: list[Any]) -> list[str]:
@@ -255,14 +278,15 @@ def _one(
             lang_text = r[i_language] if i_language is not None else ""
             booked_text = r[i_booked].strip() if i_booked is not None else ""
         except IndexError:
-            raise RowError(f"has {len(r)} fields, fewer than the header") from None
+            raise RowError(N_("has {n} fields, fewer than the header"), n=len(r)) from None
         if not ext_id:
-            raise RowError("id is empty")
+            raise RowError(N_("{column} is empty"), column="id")
         if stray := _STRAY.search(ext_id) or _STRAY.search(where):
             column = "id" if stray.string is ext_id else "practice"
-            raise StructuralError(f"a stray character {stray.group()!r} in {column} (a damaged row?)")
+            text = N_("a stray character {char} in {column} (a damaged row?)")
+            raise StructuralError(text, char=repr(stray.group()), column=column)
         if not phone:
-            raise RowError("phone is empty")
+            raise RowError(N_("{column} is empty"), column="phone")
         start = known.get(start_text) or parse(start_text, "start")  # inline: a hit costs no call
         status = status_of.get(status_text) or status_of.lookup(status_text)
         if status is None:
@@ -271,10 +295,11 @@ def _one(
         if language is None and lang_text.strip():
             raise RowError(language_of.unknown(lang_text))
         if practice and where and where != practice:
-            raise RowError(f"practice {where!r} differs from --practice {practice!r}")
+            text = N_("practice {name} differs from --practice {practice}")
+            raise RowError(text, name=repr(where), practice=repr(practice))
         where = where or practice or ""
         if not where:
-            raise RowError("practice is empty (give --practice or set practice in the config)")
+            raise RowError(N_("practice is empty (give --practice or set practice in the config)"))
         booked = parse(booked_text, "booked_at") if booked_text else None
         return (line, where, ext_id, start, patient, phone, doctor, status, language, booked)
 

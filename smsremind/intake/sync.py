@@ -37,6 +37,7 @@ from operator import itemgetter
 
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
+from smsremind.i18n import N_, Later, _
 from smsremind.intake.encoding import garbled_twin
 from smsremind.intake.full import HELD, Limits, Missing, guard_empty
 from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
@@ -76,7 +77,7 @@ def _practices(conn: sqlite3.Connection) -> set[str]:
 
 
 def _duplicate(line: int, ext_id: str) -> Reject:
-    return Reject(line, f"duplicate id {ext_id!r} (already earlier in the file)")
+    return Reject(line, Later(N_("duplicate id {id} (already earlier in the file)"), id=repr(ext_id)))
 
 
 class _Merge:
@@ -111,9 +112,9 @@ class _Merge:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments' "
             "AND sql IS NOT NULL"
         ).fetchall()
-        for name, _ in indexes:
+        for name, _sql in indexes:
             self.conn.execute(f'DROP INDEX "{name}"')
-        return [sql for _, sql in indexes]
+        return [sql for _name, sql in indexes]
 
     def add(self, batch: Batch, report: ImportReport) -> None:
         """Insert rows of practices new to the store, stage the others."""
@@ -143,12 +144,13 @@ class _Merge:
         for name in sorted(new):
             twin = garbled_twin(name, self.known)
             if twin is not None:
-                raise ImportFileError(
-                    f"{report.source}: practice {name!r} is new but differs from the existing {twin!r} "
+                text = _(
+                    "{source}: practice {name} is new but differs from the existing {twin} "
                     "only by garbled letters, diacritics, case or punctuation (a wrong encoding?); "
                     "refusing to "
                     "create it (nothing was changed; --force if it really is another practice)"
                 )
+                raise ImportFileError(text.format(source=report.source, name=repr(name), twin=repr(twin)))
 
     def refuse_doubled(self, report: ImportReport) -> None:
         """Refuse a new practice holding a stored visit of another one.
@@ -170,10 +172,19 @@ class _Merge:
             ).fetchone()
             if twin is not None:
                 new, visit, old, stored = twin
-                raise ImportFileError(
-                    f"{report.source}: practice {new!r} is new but its visit {visit!r} looks like visit "
-                    f"{stored!r} of {old!r}: a damaged practice name or swapped columns? Refusing, "
+                text = _(
+                    "{source}: practice {new} is new but its visit {visit} looks like visit "
+                    "{stored} of {old}: a damaged practice name or swapped columns? Refusing, "
                     "nothing was changed (--force if it really is another practice)"
+                )
+                raise ImportFileError(
+                    text.format(
+                        source=report.source,
+                        new=repr(new),
+                        visit=repr(visit),
+                        stored=repr(stored),
+                        old=repr(old),
+                    )
                 )
 
     def _write(self, fresh: list[Row], staged: list[Row], report: ImportReport) -> None:
@@ -223,7 +234,7 @@ class _Merge:
         for aid, ext_id in later:  # ids follow the lines: rows were inserted in file order
             line = self.bulk_lines[aid - first_id]
             report.reject(_duplicate(line, ext_id))
-        self.conn.executemany("DELETE FROM appointments WHERE id = ?", [(aid,) for aid, _ in later])
+        self.conn.executemany("DELETE FROM appointments WHERE id = ?", [(aid,) for aid, _ext in later])
         report.new -= len(later)
         self.accepted -= len(later)
 

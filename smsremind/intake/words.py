@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from smsremind.i18n import N_, Later
+
 # Built-in status words, pl / cs / en.  The empty cell means scheduled (as before).
 CANCELLED_WORDS: Final = (
     "cancelled", "canceled", "cancel", "storno", "stornováno", "stornována",
@@ -86,9 +88,18 @@ class Words(dict[str, str | None]):
         return "; ".join(f"{value}: {', '.join(words)}" for value, words in self.names.items())
 
     def unknown(self, text: str) -> str:
+        """The reject reason for ``text`` (English; translated when printed, see :class:`Later`)."""
         *rest, last = self.names
-        values = f"{', '.join(rest)} or {last}" if rest else last
-        return f"{self.what} {text.strip()!r} is not {values} (accepted words: {self.accepted()}{self.hint})"
+        values = Later(N_("{some} or {last}"), some=", ".join(rest), last=last) if rest else last
+        hint = Later(self.hint) if self.hint else ""
+        return Later(
+            N_("{column} {text} is not {values} (accepted words: {accepted}{hint})"),
+            column=self.what,
+            text=repr(text.strip()),
+            values=values,
+            accepted=self.accepted(),
+            hint=hint,
+        )
 
 
 def statuses(extra: Mapping[str, Iterable[str]] | None = None) -> Words:
@@ -96,7 +107,7 @@ def statuses(extra: Mapping[str, Iterable[str]] | None = None) -> Words:
     extra = extra or {}
     own = [(value, extra.get(value, ())) for value in ("scheduled", "cancelled")]
     groups = [*own, ("scheduled", SCHEDULED_WORDS), ("cancelled", CANCELLED_WORDS)]
-    return Words("status", groups, hint="; add yours in [import.status]")
+    return Words("status", groups, hint=N_("; add yours in [import.status]"))
 
 
 def languages() -> Words:

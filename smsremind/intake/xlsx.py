@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from smsremind.errors import ImportFileError
+from smsremind.i18n import N_, _
 from smsremind.intake.importer import Source, column_positions
 
 _HEADER_SEARCH_ROWS = 30
@@ -46,9 +47,8 @@ def open_xlsx(path: Path, sheet: str | None, mapping: dict[str, str]) -> Source:
         try:
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except Exception as exc:  # a damaged archive fails in many ways inside openpyxl
-            raise ImportFileError(
-                f"{path}: cannot read this Excel workbook (damaged file: {_why(exc)})"
-            ) from None
+            text = _("{path}: cannot read this Excel workbook (damaged file: {error})")
+            raise ImportFileError(text.format(path=path, error=_why(exc))) from None
 
         def close() -> None:
             book.close()
@@ -66,19 +66,22 @@ def _check_is_workbook(path: Path) -> None:
         with open(path, "rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
-    if head.startswith(_OLE_MAGIC):
         raise ImportFileError(
-            f"{path}: an old Excel 97-2003 (.xls) or password-protected workbook; "
+            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
+        ) from None
+    if head.startswith(_OLE_MAGIC):
+        text = _(
+            "{path}: an old Excel 97-2003 (.xls) or password-protected workbook; "
             "save it as .xlsx without a password, or as CSV"
         )
+        raise ImportFileError(text.format(path=path))
     if not head.startswith(b"PK"):
-        looks = "CSV or text" if head and b"\x00" not in head else "something else"
-        raise ImportFileError(
-            f"{path}: not an Excel .xlsx workbook (its content is {looks}); save it as .xlsx"
-        )
+        looks = _("CSV or text") if head and b"\x00" not in head else _("something else")
+        text = _("{path}: not an Excel .xlsx workbook (its content is {looks}); save it as .xlsx")
+        raise ImportFileError(text.format(path=path, looks=looks))
     if not zipfile.is_zipfile(path):
-        raise ImportFileError(f"{path}: cannot read this Excel workbook (damaged file: broken zip archive)")
+        text = _("{path}: cannot read this Excel workbook (damaged file: broken zip archive)")
+        raise ImportFileError(text.format(path=path))
 
 
 def _why(exc: Exception) -> str:
@@ -90,7 +93,9 @@ def _worksheet(book: Any, sheet: str | None, path: Path) -> Any:
         return book.worksheets[0]
     if sheet not in book.sheetnames:
         names = ", ".join(repr(n) for n in book.sheetnames)
-        raise ImportFileError(f"{path}: no sheet {sheet!r} (sheets: {names})")
+        raise ImportFileError(
+            _("{path}: no sheet {sheet} (sheets: {names})").format(path=path, sheet=repr(sheet), names=names)
+        )
     return book[sheet]
 
 
@@ -162,7 +167,7 @@ def _source(path: Path, book: Any, ws: Any, mapping: dict[str, str], close: Any)
         header,
         _records(rows, len(header), timeish, epoch, at),
         lambda: at[0],
-        label="row",
+        label=N_("row"),
         close=close,
     )
 
@@ -180,9 +185,8 @@ def _rows(book: Any, ws: Any, path: Path) -> Iterator[tuple[int, Sequence[Any]]]
     try:
         yield from _sheet_rows(book, ws)
     except Exception as exc:  # broken XML or a truncated member inside the zip
-        raise ImportFileError(
-            f"{path}: cannot read this Excel workbook (damaged sheet: {_why(exc)})"
-        ) from None
+        text = _("{path}: cannot read this Excel workbook (damaged sheet: {error})")
+        raise ImportFileError(text.format(path=path, error=_why(exc))) from None
 
 
 def _records(

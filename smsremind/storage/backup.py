@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from smsremind.errors import SmsRemindError
+from smsremind.i18n import _
 from smsremind.storage import files
 from smsremind.storage.store import Store
 
@@ -22,7 +23,7 @@ def backup(store: Store, target: Path) -> int:
     """Copy ``store`` to ``target``; returns the copy's size in bytes."""
     target = Path(os.path.abspath(target))
     if target.resolve() == store.path.resolve():
-        raise SmsRemindError(f"{target} is the live database; give another file")
+        raise SmsRemindError(_("{path} is the live database; give another file").format(path=target))
     files.check_path(target)  # an existing backup is replaced only if it is ours and a plain file
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     files.create_private(temp)
@@ -35,7 +36,8 @@ def backup(store: Store, target: Path) -> int:
         finally:
             copy.close()
         if ok != "ok":
-            raise SmsRemindError(f"the copy of {store.path} failed its check ({ok}); {target} unchanged")
+            text = _("the copy of {database} failed its check ({problem}); {path} unchanged")
+            raise SmsRemindError(text.format(database=store.path, problem=ok, path=target))
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

@@ -20,10 +20,12 @@ from typing import IO
 
 from smsremind.config import not_a_file, pseudo_path
 from smsremind.errors import SmsRemindError
+from smsremind.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+_NOT_REGULAR = N_("{path} is not a regular file; refusing to use it")
 
 
 class UnsafeFileError(SmsRemindError):
@@ -33,18 +35,21 @@ class UnsafeFileError(SmsRemindError):
 def check_existing(path: Path, st: os.stat_result) -> None:
     """Refuse a file we must not write; warn when others can read it."""
     if stat.S_ISLNK(st.st_mode):
-        raise UnsafeFileError(f"{path} is a symbolic link; refusing to use it (give the real path)")
+        text = _("{path} is a symbolic link; refusing to use it (give the real path)")
+        raise UnsafeFileError(text.format(path=path))
     if not_a_file(path, st):
-        raise UnsafeFileError(f"{path} is not a regular file; refusing to use it")
+        raise UnsafeFileError(_(_NOT_REGULAR).format(path=path))
     if st.st_uid != os.geteuid():
-        raise UnsafeFileError(
-            f"{path} belongs to another user (uid {st.st_uid}); refusing to use it "
-            f"(run smsremind as its owner, or move the file away)"
+        text = _(
+            "{path} belongs to another user (uid {uid}); refusing to use it "
+            "(run smsremind as its owner, or move the file away)"
         )
+        raise UnsafeFileError(text.format(path=path, uid=st.st_uid))
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise UnsafeFileError(f"{path} is writable by others; refusing to use it (run: chmod 600 {path})")
+        text = _("{path} is writable by others; refusing to use it (run: chmod 600 {path})")
+        raise UnsafeFileError(text.format(path=path))
     if st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("%s is readable by others; run: chmod 600 %s", path, path)
+        log.warning(N_("%s is readable by others; run: chmod 600 %s"), path, path)
 
 
 def check_path(path: Path) -> bool:
@@ -60,7 +65,7 @@ def check_path(path: Path) -> bool:
 def open_private(path: Path, mode: int = 0o600) -> int:
     """An append-only descriptor on ``path``: created ``mode`` if absent, checked if present."""
     if pseudo_path(path):
-        raise UnsafeFileError(f"{path} is not a regular file; refusing to use it")
+        raise UnsafeFileError(_(_NOT_REGULAR).format(path=path))
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_APPEND | _NOFOLLOW
     try:

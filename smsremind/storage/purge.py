@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from smsremind.clock import day_start, to_store
 from smsremind.config import Config
 from smsremind.errors import InvalidInputError
+from smsremind.i18n import _
 from smsremind.storage.store import IMPORT_MEMO, Store
 
 
@@ -27,10 +28,11 @@ def latest_allowed(now: datetime) -> date:
 
 def purge(store: Store, cfg: Config, before: date, now: datetime) -> dict[str, int]:
     if before > latest_allowed(now):
-        raise InvalidInputError(
-            f"--before {before}: at most {latest_allowed(now)} (yesterday); visits not yet over and "
+        text = _(
+            "--before {before}: at most {latest} (yesterday); visits not yet over and "
             "their messages are kept so that nobody is reminded twice; nothing deleted"
         )
+        raise InvalidInputError(text.format(before=before, latest=latest_allowed(now)))
     # Both bounds, although the first implies the second: a visit that has not begun is never purged.
     cutoff = min(to_store(day_start(before, cfg.timezone)), to_store(now))
     with store.tx() as conn:

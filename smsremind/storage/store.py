@@ -29,13 +29,14 @@ import sqlite_utils
 
 from smsremind.clock import to_store
 from smsremind.errors import SmsRemindError
+from smsremind.i18n import N_, _
 from smsremind.storage import files
 from smsremind.storage.migrations import MIGRATIONS
 
 # How long a write waits for another process's transaction (an import of a big calendar)
 # before giving up with one clear line; SMSREMIND_BUSY_TIMEOUT (seconds) overrides it.
 BUSY_TIMEOUT_MS = int(float(os.environ.get("SMSREMIND_BUSY_TIMEOUT") or 60) * 1000)
-NEWER = "made by a newer smsremind; upgrade smsremind to use it"
+NEWER = N_("made by a newer smsremind; upgrade smsremind to use it")
 
 # The WHERE term of the partial index ``messages_open``.  SQLite uses a partial index
 # only for a query that repeats its term, so a query for one of these states adds it:
@@ -55,16 +56,20 @@ def explain_error(exc: sqlite3.Error, path: Path) -> SmsRemindError:
     """One line a person can act on for what SQLite says when the disk or another process is in the way."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return SmsRemindError(
-            f"{path}: busy: another smsremind process kept the database locked for more than "
-            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed, try again"
+        busy = _(
+            "{path}: busy: another smsremind process kept the database locked for more than "
+            "{seconds} s; nothing was changed, try again"
         )
+        return SmsRemindError(busy.format(path=path, seconds=BUSY_TIMEOUT_MS // 1000))
     if _disk_trouble(exc) or "readonly database" in text:
-        return SmsRemindError(
-            f"{path}: disk full (or a disk error) while writing the database; nothing was changed; "
+        full = _(
+            "{path}: disk full (or a disk error) while writing the database; nothing was changed; "
             "free some space and run again"
         )
-    return SmsRemindError(f"{path}: not a usable smsremind database ({text})")
+        return SmsRemindError(full.format(path=path))
+    return SmsRemindError(
+        _("{path}: not a usable smsremind database ({error})").format(path=path, error=text)
+    )
 
 
 def _disk_trouble(exc: sqlite3.Error) -> bool:
@@ -76,7 +81,7 @@ def _expected_columns() -> dict[str, frozenset[str]]:
     """Each table's columns as our migrations build them (applied to an empty in-memory database)."""
     conn = sqlite3.connect(":memory:")
     try:
-        for _, sql in MIGRATIONS:
+        for _name, sql in MIGRATIONS:
             for statement in _statements(sql):
                 conn.execute(statement)
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -90,7 +95,7 @@ class Store:
         self.path = Path(path)
         if not files.check_path(self.path):  # a symlink, even a dangling one, is refused here
             if not create:
-                raise MissingDatabaseError(f"no database at {self.path}")
+                raise MissingDatabaseError(_("no database at {path}").format(path=self.path))
             files.create_private(self.path)
         self.readonly = False
         try:
@@ -138,7 +143,9 @@ class Store:
             self.conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             self._refuse_newer()
             if self.conn.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
-                raise SmsRemindError(f"{self.path}: not migrated yet and the disk is full")
+                raise SmsRemindError(
+                    _("{path}: not migrated yet and the disk is full").format(path=self.path)
+                )
             self.db = sqlite_utils.Database(self.conn)
             self.readonly = True
         except BaseException:
@@ -183,22 +190,29 @@ class Store:
         """A database a newer smsremind has migrated further is never used (nor migrated) by this one."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise SmsRemindError(f"{self.path}: {NEWER} (schema {version}, this one knows {len(MIGRATIONS)})")
+            text = _("{path}: {newer} (schema {version}, this one knows {known})")
+            raise SmsRemindError(
+                text.format(path=self.path, newer=_(NEWER), version=version, known=len(MIGRATIONS))
+            )
         has_log = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
         ).fetchone()
         if has_log:
-            ours = {name for name, _ in MIGRATIONS}
+            ours = {name for name, _sql in MIGRATIONS}
             unknown = [r[0] for r in self.conn.execute("SELECT name FROM _migrations") if r[0] not in ours]
             if unknown:
-                raise SmsRemindError(f"{self.path}: {NEWER} (unknown migration {unknown[0]})")
+                text = _("{path}: {newer} (unknown migration {name})")
+                raise SmsRemindError(text.format(path=self.path, newer=_(NEWER), name=unknown[0]))
 
     def _check_columns(self) -> None:
         for table, columns in _expected_columns().items():
             have = {r[1] for r in self.conn.execute(f"PRAGMA table_info('{table}')")}
             missing = sorted(columns - have)
             if missing:
-                raise SmsRemindError(f"{self.path}: {NEWER} (table {table} has no column {missing[0]})")
+                text = _("{path}: {newer} (table {table} has no column {column})")
+                raise SmsRemindError(
+                    text.format(path=self.path, newer=_(NEWER), table=table, column=missing[0])
+                )
 
     def migrate(self) -> list[str]:
         self.conn.execute(
