@@ -101,7 +101,11 @@ class Memo:
             "rows": rows,
             "rejected": report.rejected,
             "structural": (report.structural, report.first_structural),
-            "rejects": [(r.line, r.reason, r.structural, _kept(r.reason)) for r in report.rejects],
+            # in line order, as the report is printed (it is sorted only after this transaction)
+            "rejects": [
+                (r.line, r.reason, r.structural, _kept(r.reason))
+                for r in sorted(report.rejects, key=lambda r: r.line)
+            ],
         }
         pairs = [(self.source, json.dumps(last))] + [(_PRACTICE + p, self.digest) for p in report.practices]
         conn.executemany(
