@@ -10,7 +10,8 @@ import pytest
 
 from smsremind import config
 from smsremind.errors import ConfigError
-from tests.conftest import ROOT
+from tests.cli.cron import cron
+from tests.conftest import ROOT, Cli, write_config
 
 
 def parse(text: str, path: str = "/srv/gabinet/smsremind.toml") -> config.Config:
@@ -156,3 +157,117 @@ def test_a_bad_secret_value_is_not_echoed() -> None:
     with pytest.raises(ConfigError) as info:
         parse("[gateway]\ntoken = 123456789")
     assert str(info.value) == "/srv/gabinet/smsremind.toml: [gateway] token = ***: must be a string in quotes"
+
+
+# --- issue 17: config and command-line value errors in the practice's language
+
+
+def _cli_with(tmp_path: Path, text: str) -> Cli:
+    path = tmp_path / "smsremind.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return Cli(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'ui_language = "pl"\ntimezon = "Europe/Warsaw"',
+            "timezon: nieznany klucz (czy chodziło o 'timezone'?)",
+        ),
+        (
+            'ui_language = "cs"\ntimezon = "Europe/Warsaw"',
+            "timezon: neznámý klíč (nemysleli jste 'timezone'?)",
+        ),
+        (
+            'ui_language = "pl"\n[reminders]\nhours_before = 3',
+            "[reminders] hours_before = 3: musi być liczbą całkowitą od 24 do 168",
+        ),
+        (
+            'ui_language = "cs"\n[reminders]\nhours_before = 3',
+            "[reminders] hours_before = 3: musí být celé číslo od 24 do 168",
+        ),
+        (
+            'ui_language = "pl"\n[import.columns]\nstrat = "Termin"',
+            "[import] columns = {'strat': 'Termin'}: nieznana kolumna 'strat' (czy chodziło o 'start'?)",
+        ),
+        (
+            'ui_language = "cs"\ntimezone = "Europe/Warszawa"',
+            "timezone = \"Europe/Warszawa\": neznámé časové pásmo 'Europe/Warszawa'",
+        ),
+        (
+            'ui_language = "pl"\n[reminders]\nwindow = ["20:00", "09:00"]',
+            "[reminders] window = ['20:00', '09:00']: okno musi się zaczynać przed swoim końcem",
+        ),
+        (
+            'ui_language = "cs"\n[payments]\ninvoice_series = "SMS/{x}/{n}"',
+            '[payments] invoice_series = "SMS/{x}/{n}": neznámé pole {x}; použijte {account}, {year} a {n}',
+        ),
+        ('ui_language = "pl"\nenabled = "yes"', 'enabled = "yes": musi być true albo false'),
+    ],
+    ids=[
+        "key-pl",
+        "key-cs",
+        "range-pl",
+        "range-cs",
+        "column-pl",
+        "zone-cs",
+        "window-pl",
+        "series-cs",
+        "bool-pl",
+    ],
+)
+def test_config_errors_speak_the_configured_language(tmp_path: Path, text: str, expected: str) -> None:
+    """ui_language is read before the rest of the file is checked: its own errors speak it."""
+    result = _cli_with(tmp_path, text)("status", code=1)
+    error = "błąd" if 'ui_language = "pl"' in text else "chyba"
+    assert result.stderr == f"smsremind: {error}: {tmp_path / 'smsremind.toml'}: {expected}\n"
+
+
+def test_a_broken_config_speaks_the_locale_in_crons_environment(tmp_path: Path) -> None:
+    """Not valid TOML: ui_language cannot be read, so LANG decides (cron's bare environment)."""
+    (tmp_path / "smsremind.toml").write_text('ui_language = "cs"\nenabled = \n', encoding="utf-8")
+    done = cron(tmp_path, "status", code=1, env={"LANG": "pl_PL.UTF-8"})
+    assert done.stderr.startswith(f"smsremind: błąd: {tmp_path / 'smsremind.toml'}: niepoprawny TOML: ")
+    assert done.stderr.count("\n") == 1
+    missing = cron(tmp_path, "--config", "nowhere.toml", "status", code=1, env={"LANG": "cs_CZ.UTF-8"})
+    assert missing.stderr == (
+        f"smsremind: chyba: konfigurační soubor {tmp_path / 'nowhere.toml'} neexistuje (spusťte "
+        "`smsremind init`, nebo zadejte --config / nastavte SMSREMIND_CONFIG)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "args", "expected"),
+    [
+        (
+            "pl",
+            ["--now", "2026-02-31 10:00", "status"],
+            "--now: '2026-02-31 10:00' to nie jest poprawna data i godzina (dzień spoza zakresu miesiąca)",
+        ),
+        (
+            "cs",
+            ["--now", "2026-03-29 02:30", "status"],
+            "--now: 2026-03-29 02:30 v pásmu Europe/Warsaw neexistuje (posun hodin na letní čas)",
+        ),
+        (
+            "cs",
+            ["--now", "zítra", "status"],
+            "--now: 'zítra' není datum a čas (YYYY-MM-DD HH:MM nebo DD.MM.YYYY HH:MM)",
+        ),
+        (
+            "pl",
+            ["preview", "--date", "31.02.2026"],
+            "'31.02.2026' to nie jest data (YYYY-MM-DD lub DD.MM.YYYY)",
+        ),
+        ("cs", ["preview", "--date", "1800-01-01"], "'1800-01-01': rok 1800 je mimo rozsah (1900-2199)"),
+    ],
+    ids=["impossible-day-pl", "dst-gap-cs", "not-a-date-cs", "date-pl", "year-cs"],
+)
+def test_now_and_date_errors_speak_the_configured_language(
+    tmp_path: Path, lang: str, args: list[str], expected: str
+) -> None:
+    write_config(tmp_path, f'ui_language = "{lang}"\n')
+    result = Cli(tmp_path)(*args, code=2)
+    assert result.stderr == f"smsremind: {'błąd' if lang == 'pl' else 'chyba'}: {expected}\n"

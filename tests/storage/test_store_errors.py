@@ -162,6 +162,13 @@ def test_a_full_disk_says_disk_full_and_which_file_and_status_still_reads(tiny_d
         in done.stderr
     )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    czech = cron(
+        folder, "-q", "import", str(big), now="2026-11-29 11:00", code=1, env={"LANG": "cs_CZ.UTF-8"}
+    )
+    assert czech.stderr == (
+        f"smsremind: chyba: {db}: plný disk (nebo chyba disku) při zápisu databáze; nic nebylo změněno; "
+        "uvolněte místo a spusťte znovu\n"
+    )
     status = cron(folder, "status", now="2026-11-29 11:05")  # reading needs no space
     assert "Today (2026-11-29)" in status.stdout and "1 planned" not in status.stderr
     assert cron(folder, "status", "--json", now="2026-11-29 11:05").stdout.count('"appointments": 1') == 1
