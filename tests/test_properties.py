@@ -57,6 +57,25 @@ def test_reminder_is_in_window_on_a_sending_day_before_the_visit_and_after_booki
     assert t >= booked and t.date() >= booked.date()
 
 
+@settings(max_examples=400, deadline=None)
+@given(rules(), moments, st.integers(0, 60 * 24 * 60))
+def test_a_booking_by_the_send_time_never_changes_the_reminder(
+    rc: tuple[schedule.Rules, str], start: datetime, minutes_before: int
+) -> None:
+    """What lets a run leave a visit unplanned until its send time (rules.triage)."""
+    r, country = rc
+    cal = schedule.Calendar(r.skip_weekends, HOLIDAYS[country])
+    t = schedule.send_time_if_booked_by(start, r, cal)
+    booked = start - timedelta(minutes=minutes_before)
+    result = schedule.reminder_time(start, booked, r, cal, explain=False)
+    if t is None:
+        assert (result.send_at, result.reason) == (None, schedule.NO_SEND_DAY)
+    elif booked <= t:
+        assert (result.send_at, result.planned, result.reason) == (t, t, None)
+    else:
+        assert result.planned == t and (result.send_at is None or result.send_at == booked)
+
+
 @settings(max_examples=200)
 @given(st.from_regex(r"\+?[0-9 ()\-]{3,16}", fullmatch=True), st.sampled_from(["PL", "CZ"]))
 def test_phone_normalisation_is_idempotent(raw: str, region: str) -> None:

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from smsremind.clock import day_bounds_store, day_start, to_store
 from smsremind.config import Config
 from smsremind.intake.phones import Phone
-from smsremind.rules import schedule
+from smsremind.rules import schedule, triage
 from smsremind.rules.messages import (
     ATTEMPTED,
     COVERED,
@@ -56,6 +56,9 @@ class PlanContext:
     optouts: set[str]
     # A run renders texts only for what it sends or records: most of a day is still planned.
     lazy_texts: bool = False
+    # A run acts only on due, skipped and expired outcomes: groups that can only be planned
+    # are left out unread (rules.triage), so an idle tick costs what is due, not what is booked.
+    actionable_only: bool = False
     # Numbers classified while planning (visit id -> (number, class)), for a run to store.
     learned_phones: dict[int, tuple[str, str]] = field(default_factory=dict)
 
@@ -67,13 +70,14 @@ class PlanContext:
         now: datetime,
         text_for: TextSource | None = None,
         lazy_texts: bool = False,
+        actionable_only: bool = False,
     ) -> PlanContext:
         r = cfg.reminders
         rules = schedule.Rules(r.mode, r.hours_before, r.days_before, r.at, r.window, r.skip_weekends)
         calendar = schedule.Calendar(r.skip_weekends, schedule.holiday_lookup(r.holidays))
         optouts = {row[0] for row in store.conn.execute("SELECT phone FROM optouts")}
         composer = Composer(cfg, text_for or Texts(store))
-        return cls(cfg, now, rules, calendar, composer, optouts, lazy_texts)
+        return cls(cfg, now, rules, calendar, composer, optouts, lazy_texts, actionable_only)
 
     @property
     def tz(self) -> tzinfo:
@@ -107,14 +111,41 @@ Attempt = tuple[str, str]  # (state, recipient) of the reminder attempted for a 
 
 
 def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Visit], dict[int, Attempt]]:
-    """Scheduled visits on ``days`` and, per visit, its reminder attempt: state and recipient."""
+    """Scheduled visits on ``days`` and, per visit, its reminder attempt: state and recipient.
+
+    With ``ctx.actionable_only``, only the visits of groups that can give a run
+    something to do (:mod:`smsremind.rules.triage`).
+    """
     if not days:
         return [], {}
     spans = [day_bounds_store(a, b, ctx.tz) for a, b in _spans(sorted(set(days)))]
     params = [x for span in spans for x in span]
-    visits = load_visits(store, ctx.tz, f"status = 'scheduled' AND ({_in_spans('start', spans)})", params)
+    scheduled = f"status = 'scheduled' AND ({_in_spans('start', spans)})"
+    if not ctx.actionable_only:
+        return load_visits(store, ctx.tz, scheduled, params), _attempts(store, spans, params)
+    moment = triage.Moment(ctx.now, ctx.tz, ctx.rules, ctx.calendar, ctx.cfg.country, ctx.optouts)
+    with store.snapshot() as conn:  # the visits triaged are the visits then read in full
+        attempted = _attempts(store, spans, params)
+        rows = conn.execute(f"SELECT {triage.COLUMNS} FROM appointments WHERE {scheduled}", params)
+        return _visits_by_id(store, ctx, triage.loud_ids(rows, attempted, moment)), attempted
+
+
+def _visits_by_id(store: Store, ctx: PlanContext, ids: list[int]) -> list[Visit]:
+    """The visits with these ids, in the order given (the planner's groups keep their order)."""
+    found: dict[int, Visit] = {}
+    for i in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[i : i + _ID_CHUNK]
+        where = f"id IN ({','.join('?' * len(chunk))})"
+        found.update((v.id, v) for v in load_visits(store, ctx.tz, where, chunk))
+    return [found[i] for i in ids]
+
+
+_ID_CHUNK = 500  # well under SQLite's limit of bound parameters
+
+
+def _attempts(store: Store, spans: list[tuple[str, str]], params: list[str]) -> dict[int, Attempt]:
     where = _in_spans("a.start", spans)
-    attempted = {
+    return {
         row[0]: (row[1], row[2])
         for row in store.conn.execute(
             f"SELECT a.id, m.state, m.recipient FROM appointments a "
@@ -125,7 +156,6 @@ def visits_on(store: Store, ctx: PlanContext, days: list[date]) -> tuple[list[Vi
             params,
         )
     }
-    return visits, attempted
 
 
 def reminders_for(store: Store, ctx: PlanContext, send_days: list[date]) -> list[Planned]:

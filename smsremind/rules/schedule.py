@@ -171,6 +171,20 @@ def _sending_time(start: datetime, rules: Rules, cal: Calendar) -> tuple[datetim
     return moved, (step1, step2, step3)
 
 
+def send_time_if_booked_by(start: datetime, rules: Rules, cal: Calendar) -> datetime | None:
+    """T for a visit at wall time ``start``, for any booking at or before T.
+
+    :func:`reminder_time` then returns ``Reminder(T, T, None)`` whatever the
+    booking moment was, so a run can tell from the start alone (and one
+    comparison with the booking) that such a visit's reminder is not due before
+    T.  None when the visit has no send day at all.
+    """
+    moved, _ = _sending_time(start, rules, cal)
+    if moved is None or moved.date() >= start.date():
+        return None
+    return moved
+
+
 def reminder_time(
     start: datetime, booked: datetime, rules: Rules, cal: Calendar, explain: bool = True
 ) -> Reminder:

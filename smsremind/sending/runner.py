@@ -101,7 +101,9 @@ def run(
                     _gateway_optouts(store, cfg, gateway, now)
                 for payment, state in report.payments:
                     log.info("purchase %s: %s", payment, state)
-                ctx = planner.PlanContext.build(store, cfg, now, text_for, lazy_texts=True)
+                ctx = planner.PlanContext.build(
+                    store, cfg, now, text_for, lazy_texts=True, actionable_only=True
+                )
                 todo = plan(store, ctx, since)
                 journal.store_phone_classes(store, ctx.learned_phones)
                 _act(store, out, ctx, todo, run_id)
@@ -152,7 +154,7 @@ def _gateway_optouts(store: Store, cfg: Config, gateway: Gateway, now: datetime)
 def _dry_run(store: Store, cfg: Config, now: datetime, text_for: TextSource | None) -> RunReport:
     """What a run would do, writing nothing: due messages are listed as planned."""
     report = RunReport(now, dry_run=True)
-    ctx = planner.PlanContext.build(store, cfg, now, text_for, lazy_texts=True)
+    ctx = planner.PlanContext.build(store, cfg, now, text_for, lazy_texts=True, actionable_only=True)
     for p in plan(store, ctx, since_last_run(store, cfg, now)).outcomes:
         if p.status == "due":
             report.messages.append(p)

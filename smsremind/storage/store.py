@@ -170,6 +170,20 @@ class Store:
         self.conn.execute("COMMIT")
 
     @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Reads that must see one state of the database (a deferred read transaction);
+        inside a transaction already, that one."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")  # nothing written: ends the read
+
+    @contextmanager
     def run_lock(self) -> Iterator[bool]:
         """Yield True while holding the exclusive run lock, False if another run has it."""
         lock_path = self.path.with_name(self.path.name + ".lock")

@@ -56,6 +56,8 @@ MUST_SEE = {
     "--full missing": "NOT EXISTS (SELECT 1 FROM incoming",
     "attention": "'expired'",
     "day plan": "send_at >= ? AND send_at < ?",
+    "run's triage": "phone_class, start, booked_at FROM appointments WHERE",
+    "visits a run plans": "FROM appointments WHERE id IN (",
 }
 
 
@@ -185,6 +187,11 @@ def test_hot_path_queries_search_an_index(name: str, make_app: Any, recorder: Re
     # Late bookings: the few booked since the last run, not the next weeks' visits by start.
     [late] = [plan for sql, plan in recorder.plans.items() if "booked_at > ? AND booked_at <= ?" in sql]
     assert "appointments_by_booked_at" in " ".join(late)
+    # A run reads a few columns of the days' visits by start, then the loud ones by id.
+    triage = [" ".join(plan) for sql, plan in recorder.plans.items() if MUST_SEE["run's triage"] in sql]
+    assert triage and all("appointments_by_start" in plan for plan in triage)
+    by_id = [" ".join(plan) for sql, plan in recorder.plans.items() if MUST_SEE["visits a run plans"] in sql]
+    assert by_id and all("INTEGER PRIMARY KEY" in plan for plan in by_id)
     # Reports asked for one by one (SMSAPI), or taken in a batch (SMSbrána).
     assert ("WHERE gateway_id = ?" if name == "smsbrana" else "delivery_final = 0") in seen
     bad = {
