@@ -90,7 +90,7 @@ def test_import_exit_codes_and_json(app: Cli) -> None:
     )
     assert "1 new" in result.stdout
     strict = app("import", str(bad), "--strict", now="2026-11-20 10:00", code=3)
-    assert "--strict: 1 bad rows, nothing imported" in strict.stderr
+    assert "--strict: 1 bad row, nothing imported" in strict.stderr
     missing = csv_file(app.folder, "id,when,phone\n1,x,y\n", "missing.csv")
     result = app("import", str(missing), code=1)
     assert "not an appointments file: missing required column 'start'" in result.stderr

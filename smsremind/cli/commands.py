@@ -1,8 +1,9 @@
-"""init, import, run, preview, explain (status, purge and backup are in :mod:`.ops`)."""
+"""init, import, run, preview (explain is in :mod:`.explain`; status, purge and backup in :mod:`.ops`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -22,12 +23,11 @@ from smsremind.cli.app import (
 )
 from smsremind.cli.replies import of_messages
 from smsremind.cli.root import cli
+from smsremind.cli.words import counts, english, word
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError
-from smsremind.i18n import _, ngettext
+from smsremind.i18n import N_, _, ngettext
 from smsremind.intake import formats, importer, sync
-from smsremind.replies import answers
-from smsremind.rules import explain as explain_mod
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import QUOTA
 from smsremind.sending import gateways, ping, runner
@@ -38,34 +38,37 @@ from smsremind.storage.store import Store
 _MAX_REJECT_LINES = 100
 log = logging.getLogger("smsremind.cli")
 
+INIT_HELP = N_("""Write a commented config file (unless one exists) and create the database it names.
 
-@cli.command()
+A config written by hand or deployed by Ansible is kept byte for byte;
+only the missing database is created. Run again, it changes nothing.
+
+\b
+Example:
+  smsremind init                     # ./smsremind.toml + ./smsremind.db
+  smsremind --config /srv/gabinet/smsremind.toml init""")
+
+
+@cli.command(help=INIT_HELP)
 @pass_app
 def init(app: App) -> None:
-    """Write a commented config file (unless one exists) and create the database it names.
-
-    A config written by hand or deployed by Ansible is kept byte for byte;
-    only the missing database is created. Run again, it changes nothing.
-
-    \b
-    Example:
-      smsremind init                     # ./smsremind.toml + ./smsremind.db
-      smsremind --config /srv/gabinet/smsremind.toml init
-    """
+    """Write the config (unless it exists) and create its database."""
     path = config.locate(app.config_path)
     if not config.exists(path):
         text = resources.files("smsremind").joinpath("config.example.toml").read_text(encoding="utf-8")
         with append_private(path) as fh:
             fh.write(text)
-        out.print(f"Wrote {path} (sending is off until you set enabled = true)", highlight=False)
+        text = _("Wrote {path} (sending is off until you set enabled = true)").format(path=path)
+        out.print(text, highlight=False)
     else:
-        out.print(f"Using the existing config {path}", highlight=False)
+        out.print(_("Using the existing config {path}").format(path=path), highlight=False)
     cfg = app.cfg
     if check_path(cfg.database):
-        out.print(f"Database {cfg.database} already exists; nothing changed", highlight=False)
+        text = _("Database {path} already exists; nothing changed").format(path=cfg.database)
+        out.print(text, highlight=False)
         return
     Store(cfg.database, create=True).close()
-    out.print(f"Created database {cfg.database}", highlight=False)
+    out.print(_("Created database {path}").format(path=cfg.database), highlight=False)
 
 
 def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:
@@ -73,31 +76,48 @@ def _mapping(app: App, pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         ours, sep, theirs = pair.partition("=")
         if not sep or ours.strip() not in importer.COLUMNS or not theirs.strip():
-            raise InvalidInputError(
-                f"--map {pair!r}: expected OURS=THEIRS with OURS one of {', '.join(importer.COLUMNS)}"
-            )
+            text = _("--map {pair}: expected OURS=THEIRS with OURS one of {columns}")
+            raise InvalidInputError(text.format(pair=repr(pair), columns=", ".join(importer.COLUMNS)))
         mapping[ours.strip()] = theirs.strip()
     return mapping
 
 
-@cli.command("import")
+IMPORT_HELP = N_("""Import appointments from CSV, Excel (.xlsx), iCalendar (.ics) or an SQLite database.
+
+SOURCE "-" reads standard input (any of the file formats).
+
+\b
+Examples:
+  smsremind import export.csv --full
+  smsremind import wizyty.csv --map start=Termin --map phone=Telefon --practice "Gabinet Uśmiech"
+  smsremind import raport.xlsx --sheet Wizyty --map date=Data --map time=Godzina
+  smsremind import kalendarz.ics --practice "Gabinet Uśmiech" --full
+  smsremind import calendar.db --table appointments
+  cat export.csv | smsremind import -""")
+
+
+@cli.command("import", help=IMPORT_HELP)
 @click.argument("source")  # not click.Path: it stats the name, and a NUL in it would crash there
-@click.option("--practice", help="Practice of rows that have no practice column/value.")
-@click.option("--full", is_flag=True, help="The file is the whole future calendar: cancel what is missing.")
-@click.option("--no-notify", is_flag=True, help="Record changes without sending notices for them.")
-@click.option("--strict", is_flag=True, help="Reject the whole file if any row is bad.")
+@click.option("--practice", help=N_("Practice of rows that have no practice column/value."))
+@click.option(
+    "--full", is_flag=True, help=N_("The file is the whole future calendar: cancel what is missing.")
+)
+@click.option("--no-notify", is_flag=True, help=N_("Record changes without sending notices for them."))
+@click.option("--strict", is_flag=True, help=N_("Reject the whole file if any row is bad."))
 @click.option(
     "--force",
     is_flag=True,
-    help="--full may cancel more than [import] max_cancel_share; allow a new practice named "
-    "like a garbled existing one.",
+    help=N_(
+        "--full may cancel more than [import] max_cancel_share; allow a new practice named "
+        "like a garbled existing one."
+    ),
 )
-@click.option("--map", "maps", multiple=True, metavar="OURS=THEIRS", help="Column name mapping.")
+@click.option("--map", "maps", multiple=True, metavar="OURS=THEIRS", help=N_("Column name mapping."))
 @click.option(
-    "--sheet", metavar="NAME", help="SOURCE is an Excel workbook: read this sheet (default: the first)."
+    "--sheet", metavar="NAME", help=N_("SOURCE is an Excel workbook: read this sheet (default: the first).")
 )
-@click.option("--table", help="SOURCE is an SQLite database: read this table.")
-@click.option("--query", help="SOURCE is an SQLite database: read this SELECT.")
+@click.option("--table", help=N_("SOURCE is an SQLite database: read this table."))
+@click.option("--query", help=N_("SOURCE is an SQLite database: read this SELECT."))
 @json_option
 @pass_app
 def import_(
@@ -114,21 +134,9 @@ def import_(
     query: str | None,
     as_json: bool,
 ) -> None:
-    """Import appointments from CSV, Excel (.xlsx), iCalendar (.ics) or an SQLite database.
-
-    SOURCE "-" reads standard input (any of the file formats).
-
-    \b
-    Examples:
-      smsremind import export.csv --full
-      smsremind import wizyty.csv --map start=Termin --map phone=Telefon --practice "Gabinet Uśmiech"
-      smsremind import raport.xlsx --sheet Wizyty --map date=Data --map time=Godzina
-      smsremind import kalendarz.ics --practice "Gabinet Uśmiech" --full
-      smsremind import calendar.db --table appointments
-      cat export.csv | smsremind import -
-    """
+    """Import appointments from a file, standard input or an SQLite database."""
     if table and query:
-        raise InvalidInputError("give either --table or --query, not both")
+        raise InvalidInputError(_("give either --table or --query, not both"))
     formats.check_address(source)
     mapping = _mapping(app, maps)
     spec = importer.Spec(
@@ -156,7 +164,7 @@ def import_(
         )
     changed = report.new + report.moved + report.cancelled + report.restored + report.updated + report.removed
     level = logging.INFO if changed or report.rejected else logging.DEBUG  # unchanged is not news
-    log.log(level, "import %s: %s", report.source, _import_summary(report))
+    log.log(level, "import %s: %s", report.source, _import_summary(report, english))
     if as_json:
         print_json(report.as_json())
     else:
@@ -164,19 +172,22 @@ def import_(
     exit_with(ExitCode.PARTIAL if report.rejected else ExitCode.OK)
 
 
-def _import_summary(report: sync.ImportReport) -> str:
+def _import_summary(report: sync.ImportReport, ngettext: Callable[[str, str, int], str] = ngettext) -> str:
+    """The counts of an import; ``ngettext=english`` for the log file, which stays English."""
+    r = report
     parts = [
-        f"{report.new} new",
-        f"{report.moved} moved",
-        f"{report.cancelled} cancelled",
-        f"{report.restored} restored",
-        f"{report.updated} updated",
-        f"{report.unchanged} unchanged",
+        ngettext("{n} new", "{n} new", r.new).format(n=r.new),
+        ngettext("{n} moved", "{n} moved", r.moved).format(n=r.moved),
+        ngettext("{n} cancelled", "{n} cancelled", r.cancelled).format(n=r.cancelled),
+        ngettext("{n} restored", "{n} restored", r.restored).format(n=r.restored),
+        ngettext("{n} updated", "{n} updated", r.updated).format(n=r.updated),
+        ngettext("{n} unchanged", "{n} unchanged", r.unchanged).format(n=r.unchanged),
     ]
-    if report.removed:
-        parts.append(f"{report.removed} cancelled as missing (--full)")
-    if report.rejected:
-        parts.append(f"{report.rejected} rejected")
+    if r.removed:
+        text = ngettext("{n} cancelled as missing (--full)", "{n} cancelled as missing (--full)", r.removed)
+        parts.append(text.format(n=r.removed))
+    if r.rejected:
+        parts.append(ngettext("{n} rejected", "{n} rejected", r.rejected).format(n=r.rejected))
     return ", ".join(parts)
 
 
@@ -190,45 +201,53 @@ def _print_import(report: sync.ImportReport, label: str, full: bool, quiet: bool
         )
         err.print(mask_numbers(line), highlight=False, markup=False)  # a swapped column may quote a phone
     if report.rejected > _MAX_REJECT_LINES:
-        err.print(f"... and {report.rejected - _MAX_REJECT_LINES} more rejected rows", highlight=False)
+        more = report.rejected - _MAX_REJECT_LINES
+        text = ngettext("... and {n} more rejected row", "... and {n} more rejected rows", more)
+        err.print(text.format(n=more), highlight=False)
     if not report.committed:
-        err.print(
-            f"{report.source}: --strict: {report.rejected} bad rows, nothing imported",
-            highlight=False,
-            markup=False,
+        text = ngettext(
+            "{source}: --strict: {n} bad row, nothing imported",
+            "{source}: --strict: {n} bad rows, nothing imported",
+            report.rejected,
         )
+        err.print(text.format(source=report.source, n=report.rejected), highlight=False, markup=False)
         return
     if full and report.structural:
-        err.print(
-            f"{report.source}: --full cancelled nothing: the file is damaged at {label} "
-            f"{report.first_structural} ({report.structural} broken rows: stray quotes, wrong field counts)",
-            highlight=False,
-            markup=False,
+        text = ngettext(
+            "{source}: --full cancelled nothing: the file is damaged at {label} {where} "
+            "({n} broken row: stray quotes, wrong field counts)",
+            "{source}: --full cancelled nothing: the file is damaged at {label} {where} "
+            "({n} broken rows: stray quotes, wrong field counts)",
+            report.structural,
         )
+        where = report.first_structural
+        line = text.format(source=report.source, label=_(label), where=where, n=report.structural)
+        err.print(line, highlight=False, markup=False)
     if quiet:
         return
-    out.print(f"Imported {report.source}: {_import_summary(report)}", highlight=False, markup=False)
+    line = _("Imported {source}: {counts}").format(source=report.source, counts=_import_summary(report))
+    out.print(line, highlight=False, markup=False)
     if report.baseline:
-        out.print(
-            "Baseline import (no notices) for: " + ", ".join(report.baseline),
-            highlight=False,
-            markup=False,
-        )
+        text = _("Baseline import (no notices) for: {practices}").format(practices=", ".join(report.baseline))
+        out.print(text, highlight=False, markup=False)
 
 
-@cli.command()
-@click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
+RUN_HELP = N_("""Send the messages that are due now (run this from cron every few minutes).
+
+\b
+Examples:
+  smsremind run
+  smsremind run --dry-run --json
+  smsremind --now "2026-11-27 12:00" run       # replay a moment""")
+BUSY = N_("another `smsremind run` is in progress; nothing done")
+
+
+@cli.command(help=RUN_HELP)
+@click.option("--dry-run", is_flag=True, help=N_("Show what would be sent; change nothing."))
 @json_option
 @pass_app
 def run(app: App, dry_run: bool, as_json: bool) -> None:
-    """Send the messages that are due now (run this from cron every few minutes).
-
-    \b
-    Examples:
-      smsremind run
-      smsremind run --dry-run --json
-      smsremind --now "2026-11-27 12:00" run       # replay a moment
-    """
+    """Send the messages that are due now."""
     gateway = gateways.make(app.cfg)
     try:
         report = runner.run(app.store, app.cfg, gateway, app.now, dry_run=dry_run)
@@ -242,13 +261,13 @@ def run(app: App, dry_run: bool, as_json: bool) -> None:
     if report.disabled:
         _say_disabled(app)
     elif report.busy:
-        busy = "another `smsremind run` is in progress; nothing done"
-        if app.quiet:  # an overlapping cron tick is normal: the log has it
-            log.info(busy)
+        if app.quiet:  # an overlapping cron tick is normal: the log has it (in English)
+            log.info(BUSY)
         else:  # a person who typed it should know
-            err.print(busy, highlight=False)
+            err.print(_(BUSY), highlight=False)
     if report.outage:  # exit 3 and one line on stderr, so that cron mails the administrator
-        err.print(f"smsremind: {report.outage}", highlight=False, markup=False)
+        line = f"smsremind: {report.outage}"  # the program's name and the (translated) outage
+        err.print(line, highlight=False, markup=False)
     if as_json:
         print_json(report.as_json())
     elif not (report.disabled or report.busy or app.quiet) and (report.dry_run or _eventful(report)):
@@ -263,10 +282,8 @@ def _say_disabled(app: App) -> None:
     if app.quiet or app.store.get_meta("disabled.said") == today:
         return
     app.store.set_meta("disabled.said", today)
-    err.print(
-        f"sending is disabled (enabled = false in {app.cfg.path}); nothing sent (said once a day)",
-        highlight=False,
-    )
+    text = _("sending is disabled (enabled = false in {path}); nothing sent (said once a day)")
+    err.print(text.format(path=app.cfg.path), highlight=False)
 
 
 def _eventful(report: RunReport) -> bool:
@@ -278,55 +295,72 @@ def _eventful(report: RunReport) -> bool:
 def _warn_run(report: RunReport) -> None:
     """What needs a human goes to stderr, also with -q, so that cron mails it."""
     if report.failed or report.unknown:
-        err.print(
-            f"{report.failed} messages failed and {report.unknown} have an unknown fate; "
-            "see `smsremind status`",
-            highlight=False,
+        failed = ngettext("{n} message failed", "{n} messages failed", report.failed)
+        unknown = ngettext("{n} has an unknown fate", "{n} have an unknown fate", report.unknown)
+        text = _("{failed} and {unknown}; see `smsremind status`").format(
+            failed=failed.format(n=report.failed), unknown=unknown.format(n=report.unknown)
         )
+        err.print(text, highlight=False)
     for_quota = sum(1 for m in report.messages if m.status == "held" and m.reason == QUOTA)
     if for_quota:  # held for an outage is said by the outage line
-        err.print(
-            f"{for_quota} messages held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
-            highlight=False,
+        text = ngettext(
+            "{n} message held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
+            "{n} messages held: the SMS quota is used up (smsremind quota buy 100|500|1000)",
+            for_quota,
         )
+        err.print(text.format(n=for_quota), highlight=False)
 
 
 def _print_run(report: RunReport, limit: int) -> None:
-    head = "Dry run" if report.dry_run else "Run"
-    counts = ", ".join(f"{getattr(report, k)} {k}" for k in COUNTS)
-    out.print(f"{head} at {fmt_local(report.now)}: {counts}", highlight=False)
+    head = _("Dry run at {time}: {counts}") if report.dry_run else _("Run at {time}: {counts}")
+    shown = counts((k, getattr(report, k)) for k in COUNTS)
+    out.print(head.format(time=fmt_local(report.now), counts=shown), highlight=False, soft_wrap=True)
     if report.dry_run:
         due = sum(1 for m in report.messages if m.status == "due")
-        out.print(f"{due} messages would be sent now", highlight=False)
+        text = ngettext("{n} message would be sent now", "{n} messages would be sent now", due)
+        out.print(text.format(n=due), highlight=False)
     for payment, state in report.payments:
-        out.print(f"Purchase {payment}: {state}", highlight=False)
+        out.print(
+            _("Purchase {payment}: {state}").format(payment=payment, state=word(state)), highlight=False
+        )
     if report.replies:
-        out.print(f"{report.replies} new answers from patients (see `smsremind replies`)", highlight=False)
+        text = ngettext(
+            "{n} new answer from patients (see `smsremind replies`)",
+            "{n} new answers from patients (see `smsremind replies`)",
+            report.replies,
+        )
+        out.print(text.format(n=report.replies), highlight=False)
     if report.recovered:
-        out.print(f"{report.recovered} messages left by an interrupted run were resolved", highlight=False)
+        text = ngettext(
+            "{n} message left by an interrupted run was resolved",
+            "{n} messages left by an interrupted run were resolved",
+            report.recovered,
+        )
+        out.print(text.format(n=report.recovered), highlight=False)
     if report.messages:
         print_messages(report.messages[:limit])
     if len(report.messages) > limit:
-        out.print(
-            f"… {len(report.messages) - limit} more (smsremind preview --date {report.now.date()})",
-            highlight=False,
-        )
+        more = len(report.messages) - limit
+        text = _("… {n} more (smsremind preview --date {day})").format(n=more, day=report.now.date())
+        out.print(text, highlight=False)
 
 
-@cli.command()
+PREVIEW_HELP = N_("""Show the messages of a day: planned, sent, skipped, held and expired.
+
+\b
+Examples:
+  smsremind preview --date 2026-11-27
+  smsremind preview --json""")
+
+
+@cli.command(help=PREVIEW_HELP)
 @click.option(
-    "--date", "day", metavar="DATE", help="Day to preview, YYYY-MM-DD or DD.MM.YYYY (default: today)."
+    "--date", "day", metavar="DATE", help=N_("Day to preview, YYYY-MM-DD or DD.MM.YYYY (default: today).")
 )
 @json_option
 @pass_app
 def preview(app: App, day: str | None, as_json: bool) -> None:
-    """Show the messages of a day: planned, sent, skipped, held and expired.
-
-    \b
-    Examples:
-      smsremind preview --date 2026-11-27
-      smsremind preview --json
-    """
+    """Show the messages of a day."""
     target = parse_day(day) if day else app.now.date()
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
     plan = planner.day_plan(app.store, ctx, target, notices.notices_planned)
@@ -343,57 +377,3 @@ def preview(app: App, day: str | None, as_json: bool) -> None:
         print_messages(plan, title, answers=answered)
     else:
         out.print(f"{title}.", highlight=False)
-
-
-@cli.command()
-@click.argument("appointment_id")
-@click.option("--practice", help="Needed when the id exists at several practices.")
-@json_option
-@pass_app
-def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) -> None:
-    """Show every step of the send-time computation for one appointment.
-
-    \b
-    Example:
-      smsremind explain 1017
-    """
-    ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
-    doc = explain_mod.explain(app.store, ctx, appointment_id, practice)
-    if app.cfg.replies.enabled:
-        a = doc["appointment"]
-        doc["answer"] = answers.of_appointment(app.store, a["practice"], a["id"])
-    if as_json:
-        print_json(doc)
-        return
-    a = doc["appointment"]
-    out.print(
-        f"Appointment {a['id']} at {a['practice']}: {a['start']} ({a['status']}), "
-        f"{a['to_masked']}, booked {a['booked_at']}",
-        highlight=False,
-        markup=False,
-    )
-    for i, step in enumerate(doc["steps"], 1):
-        out.print(f"  {i}. {step['rule']}: {step['text']}", highlight=False, markup=False)
-    verdict = f"send at {doc['send_at']}" if doc["send_at"] else f"no reminder ({doc['reason']})"
-    out.print(f"  => {verdict}", highlight=False, markup=False)
-    phone = doc["phone"]
-    if phone["problem"] or phone["opted_out"]:
-        out.print(f"  number: skipped ({phone['problem'] or 'opted-out'})", highlight=False)
-    for label in ("reminder", "notice"):
-        m = doc[label]
-        if m:
-            out.print(
-                f"  {label}: {m['status']}{' (' + m['reason'] + ')' if m['reason'] else ''}, "
-                f"{m['send_at']}, covers {', '.join(m['appointments'])}: {m['text']}",
-                highlight=False,
-                markup=False,
-            )
-    if "answer" in doc:
-        out.print(f"  patient's answer: {doc['answer']}", highlight=False)
-    for e in doc["events"]:
-        out.print(
-            f"  event {e['at']}: {e['kind']} {e['old_start'] or ''} -> {e['new_start'] or ''}"
-            f" {e['detail'] or ''}".rstrip(),
-            highlight=False,
-            markup=False,
-        )

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from smsremind.cli.app import (
     App,
@@ -19,7 +20,9 @@ from smsremind.cli.app import (
 )
 from smsremind.cli.replies import print_upcoming
 from smsremind.cli.root import cli
+from smsremind.cli.words import counts, parts, sorted_counts, styled, word
 from smsremind.clock import parse_day
+from smsremind.i18n import N_, _, ngettext, number
 from smsremind.replies import answers
 from smsremind.rules import planner
 from smsremind.sending import status as status_mod
@@ -34,22 +37,24 @@ _STATUS_PLANNED_SHOWN = 10
 _STATUS_ATTENTION_SHOWN = 20
 
 
-@cli.command()
-@click.option("--check", is_flag=True, help="One line and an exit code for a monitoring system.")
+STATUS_HELP = N_("""Last run, cron health, today's plan, and messages that need a look.
+
+With --check: one line, exit 0 when healthy, else 4 (cron stalled inside
+the sending window), 5 (the last run ended in error), 6 (messages failed
+or unknown today) or 7 (messages held for quota), the most urgent first.
+
+\b
+Examples:
+  smsremind status
+  smsremind status --check     # for Nagios, Zabbix, monit: exit code and one line""")
+
+
+@cli.command(help=STATUS_HELP)
+@click.option("--check", is_flag=True, help=N_("One line and an exit code for a monitoring system."))
 @json_option
 @pass_app
 def status(app: App, check: bool, as_json: bool) -> None:
-    """Last run, cron health, today's plan, and messages that need a look.
-
-    With --check: one line, exit 0 when healthy, else 4 (cron stalled inside
-    the sending window), 5 (the last run ended in error), 6 (messages failed
-    or unknown today) or 7 (messages held for quota), the most urgent first.
-
-    \b
-    Examples:
-      smsremind status
-      smsremind status --check     # for Nagios, Zabbix, monit: exit code and one line
-    """
+    """Last run, cron health, today's plan, and messages that need a look."""
     # Texts are rendered only for the messages shown (all of them with --json).
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now, lazy_texts=not as_json)
     if check:
@@ -72,68 +77,87 @@ def status(app: App, check: bool, as_json: bool) -> None:
 def _print_status(doc: dict) -> None:
     last = doc["last_run"]
     if doc["held"]["messages"]:
+        held = doc["held"]
+        text = ngettext(
+            "{n} message ({parts}) held for quota; buy a pack: smsremind quota buy 100|500|1000",
+            "{n} messages ({parts}) held for quota; buy a pack: smsremind quota buy 100|500|1000",
+            held["messages"],
+        ).format(n=held["messages"], parts=parts(held["parts"]))
         out.print(
-            f"[bold red]Sending stopped:[/] {doc['held']['messages']} messages "
-            f"({doc['held']['parts']} parts) held for quota; buy a pack: smsremind quota buy 100|500|1000",
-            highlight=False,
+            styled("bold red", _("Sending stopped:")) + " " + escape(text), highlight=False, soft_wrap=True
         )
     if not doc["enabled"]:
-        out.print("[yellow]Sending is disabled[/] (enabled = false)")
+        setting = "(enabled = false)"  # the config line, as written in every language
+        out.print(styled("yellow", _("Sending is disabled")) + " " + setting)
     if last:
-        counts = ", ".join(f"{last[k]} {k}" for k in COUNTS)
+        text = _("Last run: {at}, {outcome} ({counts})").format(
+            at=last["at"], outcome=word(last["outcome"]), counts=counts((k, last[k]) for k in COUNTS)
+        )
         out.print(
-            f"Last run: {last['at']}, {last['outcome']} ({counts})"
-            + (f": {last['error']}" if last["error"] else ""),
-            highlight=False,
+            escape(text + (f": {last['error']}" if last["error"] else "")), highlight=False, soft_wrap=True
         )
     if doc["warning"]:
-        out.print(f"[bold red]warning:[/] {doc['warning']}", highlight=False)
+        out.print(
+            styled("bold red", _("warning") + ":") + " " + escape(doc["warning"]),
+            highlight=False,
+            soft_wrap=True,
+        )
     q = doc["quota"]
-    out.print(
-        f"Quota: {q['total']} parts left ({q['monthly_left']} of {q['monthly_allowance']} monthly, "
-        f"{q['bought_left']} bought)",
-        highlight=False,
+    text = _("Quota: {total} left ({monthly} of {allowance} monthly, {bought} bought)").format(
+        total=parts(q["total"]),
+        monthly=number(q["monthly_left"]),
+        allowance=number(q["monthly_allowance"]),
+        bought=number(q["bought_left"]),
     )
-    counts = doc["deliveries"]["counts"]
-    if set(counts) - {"no report"}:
-        shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        out.print(f"Delivery reports (7 days): {shown}", highlight=False)
+    out.print(text, highlight=False, soft_wrap=True)
+    delivered = doc["deliveries"]["counts"]
+    if set(delivered) - {"no report"}:
+        text = _("Delivery reports (7 days): {counts}").format(counts=sorted_counts(delivered))
+        out.print(text, highlight=False, soft_wrap=True)
     if doc["pending_purchases"]:
-        out.print("Purchases waiting for payment: " + ", ".join(doc["pending_purchases"]), highlight=False)
-    today = ", ".join(f"{n} {k}" for k, n in sorted(doc["today"].items())) or "nothing"
-    out.print(f"Today ({doc['now'][:10]}): {today}", highlight=False)
+        text = _("Purchases waiting for payment: {ids}").format(ids=", ".join(doc["pending_purchases"]))
+        out.print(text, highlight=False, soft_wrap=True)
+    today = sorted_counts(doc["today"]) or _("nothing")
+    out.print(
+        _("Today ({day}): {counts}").format(day=doc["now"][:10], counts=today),
+        highlight=False,
+        soft_wrap=True,
+    )
     if doc["planned_today"]:
-        print_messages(doc["planned_today"], "Still planned today", texts=False, limit=_STATUS_PLANNED_SHOWN)
+        title = _("Still planned today")
+        print_messages(doc["planned_today"], title, texts=False, limit=_STATUS_PLANNED_SHOWN)
     if doc["attention"]:
         states: dict[str, int] = {}
         for m in doc["attention"]:
             states[m.status] = states.get(m.status, 0) + 1
-        shown = ", ".join(f"{n} {k}" for k, n in sorted(states.items()))
-        title = f"Needs a look (unknown, failed, held, recently expired): {shown}"
-        print_messages(doc["attention"], title, texts=False, limit=_STATUS_ATTENTION_SHOWN)
+        title = _("Needs a look (unknown, failed, held, recently expired): {counts}")
+        shown = title.format(counts=sorted_counts(states))
+        print_messages(doc["attention"], shown, texts=False, limit=_STATUS_ATTENTION_SHOWN)
     print_upcoming(doc.get("answers", []))
 
 
-@cli.command("purge")
+PURGE_HELP = N_("""Delete appointments and messages older than a date (the quota ledger stays).
+
+The date may be yesterday at the latest: what a visit not yet over needs
+to be reminded exactly once is never deleted.
+
+\b
+Example:
+  smsremind purge --before 2026-01-01""")
+
+
+@cli.command("purge", help=PURGE_HELP)
 @click.option(
     "--before",
     "before",
     required=True,
     metavar="DATE",
-    help="Delete appointments and messages before this date (YYYY-MM-DD or DD.MM.YYYY).",
+    help=N_("Delete appointments and messages before this date (YYYY-MM-DD or DD.MM.YYYY)."),
 )
 @json_option
 @pass_app
 def purge_(app: App, before: str, as_json: bool) -> None:
-    """Delete appointments and messages older than a date (the quota ledger stays).
-
-    The date may be yesterday at the latest: what a visit not yet over needs
-    to be reminded exactly once is never deleted.
-
-    \b
-    Example:
-      smsremind purge --before 2026-01-01
-    """
+    """Delete appointments and messages older than a date."""
     result = purge.purge(app.store, app.cfg, parse_day(before), app.now)
     log.info(
         "purge before %s: %s appointments, %s messages", before, result["appointments"], result["messages"]
@@ -141,25 +165,33 @@ def purge_(app: App, before: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
     elif not app.quiet:
-        out.print(
-            f"Deleted {result['appointments']} appointments and {result['messages']} messages "
-            f"before {before}",
-            highlight=False,
+        visits = ngettext("{n} appointment", "{n} appointments", result["appointments"])
+        messages = ngettext("{n} message", "{n} messages", result["messages"])
+        text = _("Deleted {appointments} and {messages} before {day}").format(
+            appointments=visits.format(n=result["appointments"]),
+            messages=messages.format(n=result["messages"]),
+            day=before,
         )
+        out.print(text, highlight=False)
 
 
-@cli.command("backup")
+BACKUP_HELP = N_("""Copy the live database to FILE, consistently, also while a run is going (0600).
+
+\b
+Examples:
+  smsremind backup /var/backups/gabinet/smsremind.db
+  smsremind -q backup "backups/smsremind-$(date +%a).db"    # a week of daily copies""")
+
+
+@cli.command("backup", help=BACKUP_HELP)
 @click.argument("target", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
 @pass_app
 def backup_(app: App, target: Path) -> None:
-    """Copy the live database to FILE, consistently, also while a run is going (0600).
-
-    \b
-    Examples:
-      smsremind backup /var/backups/gabinet/smsremind.db
-      smsremind -q backup "backups/smsremind-$(date +%a).db"    # a week of daily copies
-    """
+    """Copy the live database to FILE."""
     size = backup.backup(app.store, target)
     log.info("backup of %s written to %s (%d bytes)", app.store.path, target, size)
     if not app.quiet:
-        out.print(f"Backed up {app.store.path} to {target} ({size} bytes)", highlight=False)
+        text = ngettext(
+            "Backed up {path} to {target} ({n} byte)", "Backed up {path} to {target} ({n} bytes)", size
+        )
+        out.print(text.format(path=app.store.path, target=target, n=number(size)), highlight=False)

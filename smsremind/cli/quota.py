@@ -8,12 +8,15 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
 from smsremind.cli.root import cli
+from smsremind.cli.words import parts, price, styled, word
 from smsremind.clock import fmt_local, from_store
 from smsremind.errors import MailError
+from smsremind.i18n import N_, _, ngettext, number
 from smsremind.money import alerts, forecast, quota
 from smsremind.money.payments import purchase
 
@@ -21,19 +24,21 @@ if TYPE_CHECKING:
     from smsremind.money.payments.przelewy24 import Przelewy24
 
 
-@cli.group(invoke_without_command=True)
+QUOTA_HELP = N_("""The SMS quota: balance, ledger, forecast, purchases (bare `quota` shows the balance).
+
+\b
+Examples:
+  smsremind quota
+  smsremind quota --json
+  smsremind quota buy 500
+  smsremind quota history""")
+
+
+@cli.group(invoke_without_command=True, help=QUOTA_HELP)
 @json_option
 @click.pass_context
 def quota_group(ctx: click.Context, as_json: bool) -> None:
-    """The SMS quota: balance, ledger, forecast, purchases (bare `quota` shows the balance).
-
-    \b
-    Examples:
-      smsremind quota
-      smsremind quota --json
-      smsremind quota buy 500
-      smsremind quota history
-    """
+    """The SMS quota (bare `quota` shows the balance)."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(quota_show, as_json=as_json)
 
@@ -41,30 +46,35 @@ def quota_group(ctx: click.Context, as_json: bool) -> None:
 quota_group.name = "quota"
 
 
-@quota_group.command("show")
+@quota_group.command(
+    "show", help=N_("Monthly parts left of the allowance, bought parts left, total, next reset.")
+)
 @json_option
 @pass_app
 def quota_show(app: App, as_json: bool = False) -> None:
-    """Monthly parts left of the allowance, bought parts left, total, next reset."""
+    """The balance."""
     b = quota.current(app.store, app.cfg, app.now)
     if as_json:
         print_json(b.as_json())
         return
-    table = Table(show_header=False, title=f"SMS quota ({b.month})", title_justify="left")
-    table.add_row("Monthly", f"{b.monthly_left} / {b.allowance}")
-    table.add_row("Bought", str(b.bought_left))
-    table.add_row("Total", f"[bold]{b.total}[/]")
-    table.add_row("Used this month", str(b.used_this_month))
-    table.add_row("Monthly allowance renews", b.resets_on.isoformat())
+    title = _("SMS quota ({month})").format(month=b.month)
+    table = Table(show_header=False, title=title, title_justify="left")
+    table.add_row(_("Monthly"), f"{number(b.monthly_left)} / {number(b.allowance)}")
+    table.add_row(_("Bought"), number(b.bought_left))
+    table.add_row(_("Total"), f"[bold]{number(b.total)}[/]")
+    table.add_row(_("Used this month"), number(b.used_this_month))
+    table.add_row(_("Monthly allowance renews"), b.resets_on.isoformat())
     out.print(table)
 
 
-@quota_group.command("history")
-@click.option("--limit", type=int, default=50, show_default=True, help="Newest entries to show.")
+@quota_group.command(
+    "history", help=N_("The ledger: allowances, purchases, charges and refunds, newest first.")
+)
+@click.option("--limit", type=int, default=50, show_default=True, help=N_("Newest entries to show."))
 @json_option
 @pass_app
 def quota_history(app: App, limit: int, as_json: bool) -> None:
-    """The ledger: allowances, purchases, charges and refunds, newest first."""
+    """The ledger, newest first."""
     with app.store.tx() as conn:  # this month's allowance belongs in the ledger before anything is sent
         quota.ensure_month(conn, app.cfg, app.now)
     rows = quota.history(app.store, limit)
@@ -86,42 +96,58 @@ def quota_history(app: App, limit: int, as_json: bool) -> None:
             ]
         )
         return
-    table = Table("When", "Kind", "Pool", "Parts", "Note", title="Quota ledger", title_justify="left")
+    heads = (_("When"), _("Kind"), _("Pool"), _("Parts"), _("Note"))
+    table = Table(*heads, title=_("Quota ledger"), title_justify="left")
     for r in rows:
+        parts = r["parts"]
         table.add_row(
             fmt_local(from_store(r["at"], tz)),
-            r["kind"],
-            r["pool"],
-            f"{r['parts']:+d}",
-            r["note"] or (f"message {r['message']}" if r["message"] else ""),
+            word(r["kind"]),
+            word(r["pool"]),
+            ("+" if parts > 0 else "") + number(parts),
+            r["note"] or (_("message {id}").format(id=r["message"]) if r["message"] else ""),
         )
     out.print(table)
 
 
-@quota_group.command("forecast")
-@click.option("--days", type=click.IntRange(1, 92), default=31, show_default=True)
+@quota_group.command(
+    "forecast",
+    help=N_("When the balance runs out with the messages planned, and which pack covers the month."),
+)
+@click.option(
+    "--days", type=click.IntRange(1, 92), default=31, show_default=True, help=N_("Days to look ahead.")
+)
 @json_option
 @pass_app
 def quota_forecast(app: App, days: int, as_json: bool) -> None:
-    """When the balance runs out with the messages planned, and which pack covers the month."""
+    """When the balance runs out."""
     f = forecast.forecast(app.store, app.cfg, app.now, days)
     if as_json:
         print_json(f.as_json())
         return
-    planned = sum(p for _, _, p in f.days)
-    out.print(f"Balance {f.total} parts; {planned} parts planned in the next {days} days.", highlight=False)
+    planned = sum(p for _day, _messages, p in f.days)
+    balance = _("Balance {total}; {planned} planned in the next {days}.").format(
+        total=parts(f.total),
+        planned=parts(planned),
+        days=ngettext("{n} day", "{n} days", days).format(n=days),
+    )
+    out.print(balance, highlight=False)
     if f.runs_out_on:
-        out.print(f"[bold red]The balance runs out on {f.runs_out_on}.[/]", highlight=False)
+        text = _("The balance runs out on {day}.").format(day=f.runs_out_on)
+        out.print(styled("bold red", text), highlight=False)
     else:
-        out.print(f"The balance lasts the next {days} days.", highlight=False)
+        text = ngettext("The balance lasts the next {n} day.", "The balance lasts the next {n} days.", days)
+        out.print(text.format(n=days), highlight=False)
     if f.pack:
-        out.print(
-            f"This month needs {f.needed_this_month} more parts: `smsremind quota buy {f.pack}` covers it.",
-            highlight=False,
+        text = ngettext(
+            "This month needs {n} more part: `smsremind quota buy {pack}` covers it.",
+            "This month needs {n} more parts: `smsremind quota buy {pack}` covers it.",
+            f.needed_this_month,
         )
+        out.print(text.format(n=number(f.needed_this_month), pack=f.pack), highlight=False)
 
 
-@quota_group.command("payments")
+@quota_group.command("payments", help=N_("Purchases with their payment ids and states."))
 @json_option
 @pass_app
 def quota_payments(app: App, as_json: bool) -> None:
@@ -146,23 +172,14 @@ def quota_payments(app: App, as_json: bool) -> None:
     if as_json:
         print_json(docs)
         return
-    table = Table(
-        "Payment id",
-        "Pack",
-        "Price",
-        "State",
-        "P24 order",
-        "Invoice",
-        "Created",
-        title="Purchases",
-        title_justify="left",
-    )
+    heads = (_("Payment id"), _("Pack"), _("Price"), _("State"), _("P24 order"), _("Invoice"), _("Created"))
+    table = Table(*heads, title=_("Purchases"), title_justify="left")
     for d in docs:
-        state = d["state"] + (f" ({d['error']})" if d["error"] else "")
+        state = word(d["state"]) + (f" ({d['error']})" if d["error"] else "")
         table.add_row(
             d["id"],
-            str(d["pack"]),
-            f"{d['price']} {d['currency']}",
+            number(d["pack"]),
+            price(d["price"], d["currency"]),
             state,
             str(d["order_id"] or ""),
             d["invoice"] or "",
@@ -171,32 +188,37 @@ def quota_payments(app: App, as_json: bool) -> None:
     out.print(table)
 
 
-@quota_group.command("buy")
+BUY_HELP = N_("""Buy a pack of 100, 500 or 1000 parts through Przelewy24.
+
+\b
+Example:
+  smsremind quota buy 500""")
+
+
+@quota_group.command("buy", help=BUY_HELP)
 @click.argument("pack", type=click.Choice(["100", "500", "1000"]))
 @click.option(
     "--wait",
     type=click.IntRange(0, 24 * 3600),
     default=600,
     show_default=True,
-    help="Seconds to wait for the payment before leaving it to later runs.",
+    help=N_("Seconds to wait for the payment before leaving it to later runs."),
 )
-@click.option("--no-browser", is_flag=True, help="Only print the payment link.")
+@click.option("--no-browser", is_flag=True, help=N_("Only print the payment link."))
 @click.option("--poll", type=click.FloatRange(0.01, 60), default=3.0, hidden=True)
 @pass_app
 def quota_buy(app: App, pack: str, wait: int, no_browser: bool, poll: float) -> None:
-    """Buy a pack of 100, 500 or 1000 parts through Przelewy24.
-
-    \b
-    Example:
-      smsremind quota buy 500
-    """
+    """Buy a pack of parts through Przelewy24."""
     from smsremind.money.payments.przelewy24 import Przelewy24  # requests: loaded by the commands that pay
 
     client = Przelewy24(app.cfg.payments)
     p = purchase.start(app.store, app.cfg, client, int(pack), app.now)
     claim = purchase.new_claim()
-    out.print(f"Payment {p['session_id']}: {p['pack']} SMS for {p['price']} {p['currency']}", highlight=False)
-    out.print(f"Pay here: {p['link']}", highlight=False, soft_wrap=True)
+    text = _("Payment {id}: {pack} SMS for {price}").format(
+        id=p["session_id"], pack=number(p["pack"]), price=price(p["price"], p["currency"])
+    )
+    out.print(text, highlight=False)
+    out.print(_("Pay here: {link}").format(link=p["link"]), highlight=False, soft_wrap=True)
     if not no_browser and sys.stdout.isatty():
         webbrowser.open(p["link"])
     state = _wait(app, client, p["id"], wait, poll, claim)
@@ -204,21 +226,24 @@ def quota_buy(app: App, pack: str, wait: int, no_browser: bool, poll: float) -> 
         _credited(app, p["id"], claim)
     elif state in ("failed", "expired"):
         row = purchase.get(app.store, p["id"])
-        err.print(f"payment {p['session_id']} {state}: {row['error']}", highlight=False)
-    else:
-        out.print(
-            f"Not paid yet. Payment id {p['session_id']} stays pending: every `smsremind run` checks it "
-            f"for {app.cfg.payments.pending_hours} h (then hourly for {purchase.LATE_DAYS} days); "
-            "`smsremind quota payments` shows its state.",
-            highlight=False,
+        text = _("payment {id} {state}: {error}").format(
+            id=p["session_id"], state=word(state), error=row["error"]
         )
+        err.print(text, highlight=False)
+    else:
+        text = _(
+            "Not paid yet. Payment id {id} stays pending: every `smsremind run` checks it "
+            "for {hours} h (then hourly for {days} days); `smsremind quota payments` shows its state."
+        )
+        line = text.format(id=p["session_id"], hours=app.cfg.payments.pending_hours, days=purchase.LATE_DAYS)
+        out.print(line, highlight=False)
 
 
 def _wait(app: App, client: Przelewy24, payment_id: int, wait: int, poll: float, claim: str) -> str:
     deadline = time.monotonic() + wait
     state = "pending"
     try:
-        with err.status("Waiting for the payment (Ctrl-C leaves it to later runs)…"):
+        with err.status(_("Waiting for the payment (Ctrl-C leaves it to later runs)…")):
             while True:
                 state = purchase.settle(app.store, app.cfg, client, payment_id, app.now, claim)
                 if state != "pending" or time.monotonic() >= deadline:
@@ -230,22 +255,23 @@ def _wait(app: App, client: Przelewy24, payment_id: int, wait: int, poll: float,
 
 def _credited(app: App, payment_id: int, claim: str) -> None:
     row = purchase.get(app.store, payment_id)
-    out.print(f"Paid: {row['pack']} SMS credited (P24 order {row['order_id']}).", highlight=False)
+    text = _("Paid: {pack} SMS credited (P24 order {order}).")
+    out.print(text.format(pack=number(row["pack"]), order=row["order_id"]), highlight=False)
+    invoice = row["invoice_number"]
     try:
         where = purchase.mail_invoice(app.store, app.cfg, payment_id, app.now, claim)
         if where is None:
-            out.print(
-                f"Invoice {row['invoice_number']} is mailed by the process that credited the pack.",
-                highlight=False,
-            )
+            text = _("Invoice {invoice} is mailed by the process that credited the pack.")
+            out.print(text.format(invoice=invoice), highlight=False)
         else:
-            out.print(
-                f"Invoice {row['invoice_number']} sent to {app.cfg.email.admin} ({where}).", highlight=False
-            )
+            text = _("Invoice {invoice} sent to {address} ({where}).")
+            out.print(text.format(invoice=invoice, address=app.cfg.email.admin, where=where), highlight=False)
     except MailError as exc:
-        err.print(f"warning: {exc}; the next `smsremind run` sends the invoice again", highlight=False)
+        text = _("warning: {error}; the next `smsremind run` sends the invoice again").format(error=exc)
+        err.print(escape(text), highlight=False)
     alerts.check(app.store, app.cfg, app.now)  # a top-up re-arms the low-balance alerts
     b = quota.current(app.store, app.cfg, app.now)
-    out.print(
-        f"Balance: {b.total} parts ({b.monthly_left} monthly + {b.bought_left} bought).", highlight=False
+    text = _("Balance: {total} ({monthly} monthly + {bought} bought).").format(
+        total=parts(b.total), monthly=number(b.monthly_left), bought=number(b.bought_left)
     )
+    out.print(text, highlight=False)

@@ -8,42 +8,50 @@ from rich.table import Table
 
 from smsremind.cli.app import App, json_option, out, pass_app, print_json
 from smsremind.cli.root import cli
+from smsremind.cli.words import counts, word
 from smsremind.clock import parse_day
+from smsremind.i18n import N_, _, ngettext
 from smsremind.intake.phones import mask
 from smsremind.replies import answers
 from smsremind.replies.inbox import ASKING
 from smsremind.rules.messages import Planned
 from smsremind.storage.store import Store
 
+REPLIES_HELP = N_("""List patients' answers: confirm, cancel, stop or unrecognised.
 
-@cli.command("replies")
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Only answers received that day.")
+\b
+Examples:
+  smsremind replies
+  smsremind replies --date 2026-11-27 --json""")
+
+
+@cli.command("replies", help=REPLIES_HELP)
+@click.option("--date", "day", metavar="YYYY-MM-DD", help=N_("Only answers received that day."))
 @json_option
 @pass_app
 def replies_(app: App, day: str | None, as_json: bool) -> None:
-    """List patients' answers: confirm, cancel, stop or unrecognised.
-
-    \b
-    Examples:
-      smsremind replies
-      smsremind replies --date 2026-11-27 --json
-    """
+    """List patients' answers."""
     found = answers.listing(app.store, app.cfg, parse_day(day) if day else None)
     if as_json:
         print_json([answers.public(r) for r in found])
         return
     if not app.cfg.replies.enabled and not found:
-        out.print("Replies are off ([replies] enabled = false); no answers stored.", highlight=False)
+        out.print(_("Replies are off ([replies] enabled = false); no answers stored."), markup=False)
         return
-    title = f"{len(found)} answers" + (f" received on {day}" if day else "")
-    table = Table(
-        "Received", "From", "Meaning", "Appointments", "Practice", "Text", title=title, title_justify="left"
-    )
+    n = len(found)
+    if day:
+        title = ngettext("{n} answer received on {day}", "{n} answers received on {day}", n).format(
+            n=n, day=day
+        )
+    else:
+        title = ngettext("{n} answer", "{n} answers", n).format(n=n)
+    heads = (_("Received"), _("From"), _("Meaning"), _("Appointments"), _("Practice"), _("Text"))
+    table = Table(*heads, title=title, title_justify="left")
     for r in found:
         table.add_row(
             r["received_at"][:16].replace("T", " "),
             mask(r["from"]),
-            r["meaning"],
+            word(r["meaning"]),
             ", ".join(r["appointments"]) or "-",
             escape(r["practice"] or "-"),
             escape(r["text"]),
@@ -66,18 +74,16 @@ def print_upcoming(found: list[dict]) -> None:
     """`status`: the answers for the visits until tomorrow that were reminded."""
     if not found:
         return
-    counts: dict[str, int] = {}
+    found_counts: dict[str, int] = {}
     for a in found:
-        counts[a["answer"]] = counts.get(a["answer"], 0) + 1
-    shown = ", ".join(
-        f"{counts[k]} {k}"
-        for k in (answers.CONFIRMED, answers.CANCEL_REQUESTED, answers.NO_ANSWER)
-        if k in counts
-    )
-    out.print(f"Answers for the reminded visits until tomorrow: {shown}", highlight=False)
+        found_counts[a["answer"]] = found_counts.get(a["answer"], 0) + 1
+    order = (answers.CONFIRMED, answers.CANCEL_REQUESTED, answers.NO_ANSWER)
+    shown = counts((k, found_counts[k]) for k in order if k in found_counts)
+    text = _("Answers for the reminded visits until tomorrow: {counts}").format(counts=shown)
+    out.print(text, highlight=False, markup=False)
     for a in found:
         if a["answer"] == answers.CANCEL_REQUESTED:
-            out.print(
-                f"  cancel requested: {escape(a['appointment'])} at {escape(a['practice'])}, {a['start']}",
-                highlight=False,
+            text = _("cancel requested: {appointment} at {practice}, {start}").format(
+                appointment=a["appointment"], practice=a["practice"], start=a["start"]
             )
+            out.print(f"  {text}", highlight=False, markup=False)

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
 from smsremind.cli.root import cli
+from smsremind.cli.words import styled, word
+from smsremind.i18n import N_, _, ngettext
 from smsremind.texts import templates as tpl
 from smsremind.texts import textpreview
 
@@ -19,7 +21,7 @@ KIND = click.argument("kind", type=click.Choice(tpl.KINDS))
 
 def lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--lang", type=click.Choice(tpl.LANGUAGES), help="Language (default: `language` from the config)."
+        "--lang", type=click.Choice(tpl.LANGUAGES), help=N_("Language (default: `language` from the config).")
     )(fn)
 
 
@@ -47,46 +49,53 @@ def _highlight(r: textpreview.Rendered) -> str:
 
 def _cost(r: textpreview.Rendered) -> str:
     n = r.length
-    unit = "characters" if n.encoding == "GSM-7" else "UTF-16 units"
-    return (
-        f"{n.encoding}, {n.units} {unit}, {n.parts} part{'s' if n.parts > 1 else ''} ({n.per_part} per part)"
-    )
+    if n.encoding == "GSM-7":
+        units = ngettext("{n} character", "{n} characters", n.units)
+    else:
+        units = ngettext("{n} UTF-16 unit", "{n} UTF-16 units", n.units)
+    parts = ngettext("{n} part ({per} per part)", "{n} parts ({per} per part)", n.parts)
+    return f"{n.encoding}, {units.format(n=n.units)}, {parts.format(n=n.parts, per=n.per_part)}"
 
 
 def warn_if_multipart(p: textpreview.Preview) -> None:
     if p.worst.length.parts > 1:
-        chars = " ".join(sorted({ch for _, ch in p.worst.forcing}))
-        why = f" UCS-2 because of: {chars}; `transliterate = true` in the config avoids it." if chars else ""
-        err.print(
-            f"[yellow]warning:[/] {p.kind} ({p.language}) needs up to {p.worst.length.parts} SMS "
-            f"parts per message, each charged.{escape(why)}",
-            highlight=False,
-        )
+        chars = " ".join(sorted({ch for _i, ch in p.worst.forcing}))
+        text = ngettext(
+            "{kind} ({language}) needs up to {n} SMS part per message, each charged.",
+            "{kind} ({language}) needs up to {n} SMS parts per message, each charged.",
+            p.worst.length.parts,
+        ).format(kind=p.kind, language=p.language, n=p.worst.length.parts)
+        if chars:
+            why = _("UCS-2 because of: {chars}; `transliterate = true` in the config avoids it.")
+            text += " " + why.format(chars=chars)
+        err.print(styled("yellow", _("warning") + ":") + " " + escape(text), highlight=False)
 
 
 def _save(app: App, texts: tpl.Texts, kind: str, language: str, text: str) -> None:
     texts.set(kind, language, text, app.now)
-    out.print(f"Saved {kind} ({language}).", highlight=False)
+    out.print(_("Saved {kind} ({language}).").format(kind=kind, language=language), highlight=False)
     warn_if_multipart(_preview(app, texts, kind, language))
 
 
-@cli.group(invoke_without_command=True)
+TEMPLATES_HELP = N_("""Message texts per kind and language (bare `templates` lists them).
+
+\b
+Examples:
+  smsremind templates list
+  smsremind templates set reminder --lang pl "{practice}: wizyta {date} o {time}."
+  smsremind templates preview reminder --lang cs
+  smsremind templates reset reminder --lang pl""")
+
+
+@cli.group(invoke_without_command=True, help=TEMPLATES_HELP)
 @click.pass_context
 def templates(ctx: click.Context) -> None:
-    """Message texts per kind and language (bare `templates` lists them).
-
-    \b
-    Examples:
-      smsremind templates list
-      smsremind templates set reminder --lang pl "{practice}: wizyta {date} o {time}."
-      smsremind templates preview reminder --lang cs
-      smsremind templates reset reminder --lang pl
-    """
+    """Message texts per kind and language (bare `templates` lists them)."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(templates_list)
 
 
-@templates.command("list")
+@templates.command("list", help=N_("Every kind and language: default or custom, and what it costs."))
 @json_option
 @pass_app
 def templates_list(app: App, as_json: bool = False) -> None:
@@ -109,21 +118,20 @@ def templates_list(app: App, as_json: bool = False) -> None:
             ]
         )
         return
-    table = Table(
-        "Kind", "Lang", "Source", "Parts (worst)", "Text", title="Message texts", title_justify="left"
-    )
+    heads = (_("Kind"), _("Lang"), _("Source"), _("Parts (worst)"), _("Text"))
+    table = Table(*heads, title=_("Message texts"), title_justify="left")
     for p in rows:
         table.add_row(
             p.kind,
             p.language,
-            "custom" if p.custom else "default",
+            word("custom" if p.custom else "default"),
             f"{p.sample.length.parts} ({p.worst.length.parts}) {p.sample.length.encoding}",
             escape(p.template),
         )
     out.print(table)
 
 
-@templates.command("show")
+@templates.command("show", help=N_("Print the text of KIND (every language unless --lang)."))
 @KIND
 @lang_option
 @pass_app
@@ -131,11 +139,12 @@ def templates_show(app: App, kind: str, lang: str | None) -> None:
     """Print the text of KIND (every language unless --lang)."""
     texts = tpl.Texts(app.store)
     for language in [lang] if lang else list(tpl.LANGUAGES):
-        source = "custom" if texts.is_custom(kind, language) else "default"
-        out.print(f"[bold]{kind} ({language}, {source}):[/] {escape(texts(kind, language))}", highlight=False)
+        source = word("custom" if texts.is_custom(kind, language) else "default")
+        head = styled("bold", f"{kind} ({language}, {source}):")
+        out.print(head + " " + escape(texts(kind, language)), highlight=False)
 
 
-@templates.command("set")
+@templates.command("set", help=N_("Use TEXT for KIND; only the placeholders of the spec are allowed."))
 @KIND
 @click.argument("text")
 @lang_option
@@ -147,7 +156,7 @@ def templates_set(app: App, kind: str, text: str, lang: str | None) -> None:
     _save(app, texts, kind, language, text)
 
 
-@templates.command("edit")
+@templates.command("edit", help=N_("Edit the text of KIND in $EDITOR."))
 @KIND
 @lang_option
 @pass_app
@@ -157,12 +166,12 @@ def templates_edit(app: App, kind: str, lang: str | None) -> None:
     texts = tpl.Texts(app.store)
     edited = click.edit(texts(kind, language) + "\n")
     if edited is None or edited.strip() == texts(kind, language).strip():
-        out.print("No change.")
+        out.print(_("No change."))
         return
     _save(app, texts, kind, language, edited.strip())
 
 
-@templates.command("reset")
+@templates.command("reset", help=N_("Go back to the built-in text of KIND."))
 @KIND
 @lang_option
 @pass_app
@@ -170,29 +179,37 @@ def templates_reset(app: App, kind: str, lang: str | None) -> None:
     """Go back to the built-in text of KIND."""
     language = lang or app.cfg.language
     if tpl.Texts(app.store).reset(kind, language):
-        out.print(f"{kind} ({language}) is the default text again.", highlight=False)
+        text = _("{kind} ({language}) is the default text again.")
     else:
-        out.print(f"{kind} ({language}) already was the default text.", highlight=False)
+        text = _("{kind} ({language}) already was the default text.")
+    out.print(text.format(kind=kind, language=language), highlight=False)
 
 
-@templates.command("preview")
+@templates.command(
+    "preview",
+    help=N_("Render KIND for a typical and a worst-case message: encoding, parts, UCS-2 characters."),
+)
 @KIND
 @lang_option
 @json_option
 @pass_app
 def templates_preview(app: App, kind: str, lang: str | None, as_json: bool) -> None:
-    """Render KIND for a typical and a worst-case message: encoding, parts, UCS-2 characters."""
+    """Render KIND for a typical and a worst-case message."""
     language = lang or app.cfg.language
     p = _preview(app, tpl.Texts(app.store), kind, language)
     if as_json:
         print_json(p.as_json())
         return
-    out.print(f"[bold]{kind}[/] ({language}, {'custom' if p.custom else 'default'})", highlight=False)
-    out.print(f"  template:   {escape(p.template)}", highlight=False)
-    for label, r in (("sample", p.sample), ("worst case", p.worst)):
-        out.print(f"  {label + ':':<11} {_highlight(r)}", highlight=False)
-        out.print(f"  {'':<11} {_cost(r)}", highlight=False)
-    forcing = {ch for r in (p.sample, p.worst) for _, ch in r.forcing}
+    source = word("custom" if p.custom else "default")
+    out.print(styled("bold", kind) + f" ({language}, {source})", highlight=False)
+    labels = [_("template:"), _("sample:"), _("worst case:")]
+    width = max(11, *(len(label) + 1 for label in labels))
+    out.print(f"  {labels[0]:<{width}} {escape(p.template)}", highlight=False)
+    for label, r in zip(labels[1:], (p.sample, p.worst), strict=True):
+        out.print(f"  {label:<{width}} {_highlight(r)}", highlight=False)
+        out.print(f"  {'':<{width}} {escape(_cost(r))}", highlight=False)
+    forcing = {ch for r in (p.sample, p.worst) for _i, ch in r.forcing}
     if forcing:
-        out.print(f"  UCS-2 because of (highlighted): {escape(' '.join(sorted(forcing)))}", highlight=False)
+        text = _("UCS-2 because of (highlighted): {chars}").format(chars=" ".join(sorted(forcing)))
+        out.print(f"  {escape(text)}", highlight=False)
     warn_if_multipart(p)

@@ -47,7 +47,7 @@ def test_purge_refuses_a_date_after_yesterday_and_keeps_what_exactly_once_needs(
         assert counts(tmp_path) == before
 
     done = cron(tmp_path, "purge", "--before", "2026-11-29", now="2026-11-30 15:00")
-    assert done.stdout == "Deleted 1 appointments and 0 messages before 2026-11-29\n"
+    assert done.stdout == "Deleted 1 appointment and 0 messages before 2026-11-29\n"
 
     # the calendar is exported again, as cron does every 5 minutes: nothing is sent twice
     cron(tmp_path, "-q", "import", "export.csv", "--full", now="2026-11-30 15:05")
