@@ -24,10 +24,10 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from smsremind import clock, config, i18n
 from smsremind.cli import logs
-from smsremind.cli.words import styled
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.i18n import N_, _, ngettext
 from smsremind.intake.phones import mask, mask_text
@@ -116,10 +116,7 @@ class App:
         logs.to_file(cfg.log.file, config.secrets(cfg))
         if config.has_secrets(cfg) and config.readable_by_others(cfg.path):
             text = _("{path} holds secrets and is readable by others; run: chmod 600 {path}")
-            err.print(
-                styled("yellow", _("warning") + ":") + " " + escape(text.format(path=cfg.path)),
-                highlight=False,
-            )
+            err.print(Text.assemble((_("warning") + ":", "yellow"), " ", text.format(path=cfg.path)))
         return cfg
 
     @property

@@ -13,20 +13,8 @@ from babel.numbers import format_currency
 from rich.markup import escape
 
 from smsremind import i18n
+from smsremind.cli.app import STATUS_WORDS
 from smsremind.i18n import N_, _, ngettext, number
-
-# A message's state as a label ("reminder: sent"): impersonal forms in pl/cs, they fit any noun.
-STATUS = {
-    "planned": N_("planned"),
-    "due": N_("due"),
-    "sending": N_("sending"),
-    "sent": N_("sent"),
-    "held": N_("held"),
-    "skipped": N_("skipped"),
-    "expired": N_("expired"),
-    "failed": N_("failed"),
-    "unknown": N_("unknown"),
-}
 
 # Counted: "3 sent" agrees with the number in pl/cs (three forms), so each state has its ngettext.
 _COUNTED: dict[str, Callable[[int], str]] = {
@@ -53,7 +41,7 @@ _COUNTED: dict[str, Callable[[int], str]] = {
 
 # Codes shown alone in tables: answers and their meaning, the quota ledger, payments, templates.
 WORDS = {
-    **STATUS,
+    **STATUS_WORDS,
     "confirmed": N_("confirmed"),
     "cancel requested": N_("cancel requested"),
     "no answer": N_("no answer"),

@@ -89,7 +89,7 @@ SHOWN = {
             [
                 "Wizyta 1 w gabinecie Gabinet: 2026-12-01 14:01 (umówiona)",
                 "=> wysyłka 2026-11-30 14:01",
-                r"przypomnienie: wysłane, 2026-11-30 14:\d\d, dotyczy 1: ",
+                r"przypomnienie: wiadomość wysłana, 2026-11-30 14:\d\d, dotyczy 1: ",
             ],
         ),
     ],
@@ -101,7 +101,7 @@ SHOWN = {
             [
                 "Návštěva 1 v ordinaci Gabinet: 2026-12-01 14:01 (platná)",
                 "=> odeslání 2026-11-30 14:01",
-                r"připomínka: odesláno, 2026-11-30 14:\d\d, týká se 1: ",
+                r"připomínka: zpráva odeslána, 2026-11-30 14:\d\d, týká se 1: ",
             ],
         ),
     ],
