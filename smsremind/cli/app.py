@@ -211,7 +211,7 @@ RICH_ROWS = 200
 PRACTICE_WIDTH = 14
 # Too wide for the screen: these columns wrap, the first listed first, down to their minimum;
 # the send time, the number and the parts never wrap, and the status with its reason comes last.
-SQUEEZE = (("visits", 6), ("answer", 10), ("practice", 8), ("status", 14))
+SQUEEZE = (("visits", 6), ("answer", 12), ("practice", 8), ("status", 14))
 STATUS_READABLE = 22  # the practice column gives way when the status would wrap narrower than this
 Answers = list[dict[str, str]] | None  # with replies on: per message, appointment id -> answer
 
@@ -275,6 +275,8 @@ def _layout(
             break
     for row, shown in zip(rows, parts, strict=True):
         row["parts"] = shown
+        if "practice" in fitted and len(row["practice"]) > fitted["practice"]:  # a name is cut, not wrapped
+            row["practice"] = row["practice"][: fitted["practice"] - 1] + "…"
     return keys, rows, fitted
 
 
@@ -290,7 +292,12 @@ def messages_table(messages: list[Planned], title: str | None = None, answers: A
     )
     keys, rows, widths = _layout(messages, answers, out.width - 1)  # - the last column's padding
     for key in keys:
-        table.add_column(heading(key), width=widths[key], no_wrap=key not in dict(SQUEEZE), overflow="fold")
+        table.add_column(
+            heading(key),
+            width=widths[key],
+            no_wrap=key not in dict(SQUEEZE) or key == "practice",
+            overflow="fold",
+        )
     for m, cells in zip(messages, rows, strict=True):
         style = STATUS_STYLE.get(m.status, "")
         status = f"[{style}]{escape(cells['status'])}[/]" if style else escape(cells["status"])
@@ -356,9 +363,11 @@ def mask_numbers(text: str) -> str:
 
 def answer_cell(answers: dict[str, str]) -> str:
     """One answer for the whole message, or each visit's when a family answered differently."""
+    from smsremind.cli.words import word as said  # words.py builds on this module's tables
+
     if len(set(answers.values())) <= 1:
-        return next(iter(answers.values()), "")
-    return "; ".join(f"{ext}: {state}" for ext, state in answers.items())
+        return said(next(iter(answers.values()), "")) if answers else ""
+    return "; ".join(f"{ext}: {said(state)}" for ext, state in answers.items())
 
 
 def print_messages(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -46,10 +47,24 @@ def replies_(app: App, day: str | None, as_json: bool) -> None:
     else:
         title = ngettext("{n} answer", "{n} answers", n).format(n=n)
     heads = (_("Received"), _("From"), _("Meaning"), _("Appointments"), _("Practice"), _("Text"))
-    table = Table(*heads, title=title, title_justify="left")
+    # 80 columns (cron mail): the time, number and meaning stay whole; the practice is cut;
+    # the patient's text wraps first
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0)
+    )
+    this_year = str(app.now.year)
+    for n, head in enumerate(heads):
+        whole, practice = n in (0, 1, 2), n == 4
+        table.add_column(
+            head,
+            no_wrap=whole or practice,
+            min_width=6 if n == 3 else 12 if n == 5 else None,
+            max_width=12 if practice else None,
+            overflow="ellipsis" if practice else "fold",
+        )
     for r in found:
         table.add_row(
-            r["received_at"][:16].replace("T", " "),
+            _received(r["received_at"], this_year),
             mask(r["from"]),
             word(r["meaning"]),
             ", ".join(r["appointments"]) or "-",
@@ -57,6 +72,12 @@ def replies_(app: App, day: str | None, as_json: bool) -> None:
             escape(r["text"]),
         )
     out.print(table)
+
+
+def _received(stamp: str, this_year: str) -> str:
+    """When an answer came: "11-27 20:30" this year (room for the text at 80 columns), else in full."""
+    shown = stamp[:16].replace("T", " ")
+    return shown[5:] if shown.startswith(this_year) else shown
 
 
 def of_messages(app: App, messages: list[Planned]) -> list[dict[str, str]] | None:
