@@ -24,8 +24,10 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import repeat
+from itertools import compress, product, repeat
+from operator import not_
 from typing import Any, Final
 
 from smsremind.clock import NonexistentTimeError, aware, has_time_of_day, parse_wall
@@ -39,8 +41,14 @@ _CACHE_LIMIT = 200_000
 # or invisible character (a BOM mid-file, a flipped byte) means damage.  Either would make a new
 # visit or practice out of an old one -- and --full cancel the old one.
 _STRAY = re.compile('["\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]')
-# A local time to the second whose minutes and seconds are plainly valid (hour checked by parsing).
-_SECONDS = re.compile(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-5][0-9]:[0-5][0-9]").fullmatch
+# A local time is its hour ``YYYY-MM-DD HH`` (checked and converted once, see WallParser.hours)
+# and a tail of minutes (and seconds), copied: ":MM:SS" -> ":MM:SSZ", ":MM" -> ":MM:00Z".
+_ONE_HOUR = timedelta(hours=1)
+_TWO = [f"{h:02d}" for h in range(24)]
+_HOUR = re.compile(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]").fullmatch
+_SIXTY = [f"{n:02d}" for n in range(60)]
+_SECOND_TAILS: Final = {(t := f":{m}:{s}"): t + "Z" for m, s in product(_SIXTY, _SIXTY)}
+_ANY_TAILS: Final = {**_SECOND_TAILS, **{f":{m}": f":{m}:00Z" for m in _SIXTY}}
 
 # A validated row is a plain tuple, not a NamedTuple: batches may cross a process
 # boundary, and pickling a NamedTuple costs three times as much per row.
@@ -77,6 +85,18 @@ class StructuralError(RowError):
 YEARS: Final = (1900, 2199)
 
 
+class _Hours(dict[str, str | None]):
+    """Local hour -> its UTC base; an hour not looked up before is converted by ``new``
+    (``d[hour]`` calls ``__missing__``: no test per look-up in the per-row comprehensions)."""
+
+    def __init__(self, new: Callable[[str], str | None]):
+        super().__init__()
+        self.new = new
+
+    def __missing__(self, hour: str) -> str | None:
+        return self.new(hour)
+
+
 class WallParser:
     """Local wall-time text -> stored UTC text ``YYYY-MM-DDTHH:MM:SSZ``.
 
@@ -89,7 +109,10 @@ class WallParser:
         self.tz = tz
         self.known: dict[str, str] = {}
         self.days: dict[date, timedelta | None] = {}
-        self.hours: dict[str, str | None] = {}  # "YYYY-MM-DD HH" -> "YYYY-MM-DDTHH" in UTC
+        # "YYYY-MM-DD HH" -> "YYYY-MM-DDTHH" in UTC, None if minutes and seconds of that
+        # local hour cannot simply be copied to UTC (its offset is not the same whole hours
+        # from its first to its last second), or it is no hour.
+        self.hours = _Hours(self._new_hour)
 
     def __call__(self, text: str, what: str) -> str:
         hit = self.known.get(text)
@@ -104,53 +127,85 @@ class WallParser:
                 self.known[text] = hit
         return hit
 
-    def _by_hour(self, text: str) -> str | None:
-        """``YYYY-MM-DD HH:MM:SS`` (a booking time, to the second: nearly every value is new)
-        converted through a cache per local hour: the hour is parsed once, minutes and seconds
-        are copied, which is exact when the hour's UTC offset is whole hours.  None: parse it
-        the long way (another shape, a bad minute, an hour the clocks skip or shift by 30 min)."""
-        if not _SECONDS(text):
+    def _by_hour(self, text: str, tails: dict[str, str] = _SECOND_TAILS) -> str | None:
+        """``YYYY-MM-DD HH:MM:SS`` (a booking time, to the second: nearly every value is new;
+        ``tails`` may allow ``HH:MM`` too) converted through its hour (see :attr:`hours`):
+        minutes and seconds are copied.  None: parse it the long way (another shape, a bad
+        minute, an hour the clocks skip or shift by 30 min)."""
+        tail = tails.get(text[13:])
+        if tail is None:
             return None
-        base = self._hour(text[:13])
-        return None if base is None else base + text[13:] + "Z"
+        base = self.hours[text[:13]]
+        return None if base is None else base + tail
 
-    def _hour(self, hour: str) -> str | None:
-        """``YYYY-MM-DD HH`` -> the UTC ``YYYY-MM-DDTHH`` of all its minutes, or None."""
-        if hour in self.hours:
-            return self.hours[hour]
-        try:
-            utc: str | None = self._parse(hour + ":00:00", "")
-        except RowError:
-            utc = None
-        base = utc[:13] if utc is not None and utc.endswith(":00:00Z") else None
+    def _new_hour(self, hour: str) -> str | None:
+        """:attr:`hours` of an hour not looked up before (then remembered, valid or not)."""
+        base = None
+        if _HOUR(hour):
+            with suppress(ValueError, RowError):  # not a date or hour: parsed the long way, and rejected
+                day = date.fromisoformat(hour[:10])
+                if YEARS[0] <= day.year <= YEARS[1]:
+                    base = self._base(day, hour)
         if len(self.hours) >= _CACHE_LIMIT:
             self.hours.clear()
         self.hours[hour] = base
         return base
 
+    def _base(self, day: date, hour: str) -> str | None:
+        """The UTC ``YYYY-MM-DDTHH`` of ``hour`` on ``day``, as :meth:`_parse` would make it."""
+        if day not in self.days:
+            self.days[day] = self._day_offset(day)
+        offset = self.days[day]
+        if offset is None:  # the clocks change this day: the same offset at both ends of the hour?
+            first = self._parse(hour + ":00:00", "")
+            same = first.endswith(":00:00Z") and self._parse(hour + ":59:59", "") == first[:13] + ":59:59Z"
+            return first[:13] if same else None
+        if offset % _ONE_HOUR:  # minutes and seconds do not carry over (a half-hour zone)
+            return None
+        # All 24 hours of the day at once (a file's times fall on a few hours of many days);
+        # UTC is at most a day away: offsets are whole hours within +-14 h.
+        if len(self.hours) >= _CACHE_LIMIT:
+            self.hours.clear()
+        shift, prefix = offset // _ONE_HOUR, hour[:11]
+        dates = [(day + timedelta(days=n)).isoformat() + "T" for n in (-1, 0, 1)]
+        for h in range(24):
+            n, utc = divmod(h - shift, 24)
+            self.hours[prefix + _TWO[h]] = dates[n + 1] + _TWO[utc]
+        return self.hours.get(hour)
+
     def many_by_hour(self, texts: Sequence[str]) -> list[str] | None:
-        """:meth:`_by_hour` for a whole column, or None if any value needs the long way."""
-        if not all(map(_SECONDS, texts)):
-            return None
-        hours = self.hours
-        for hour in {text[:13] for text in texts} - hours.keys():
-            self._hour(hour)
+        """:meth:`_by_hour` for a whole column, or None if any value needs the long way.
+
+        One list comprehension of two look-ups per value (an hour not seen yet is converted
+        on the way): the per-row cost of a million booking times is what an import pays most
+        for them.  A KeyError is a bad tail, a TypeError an hour without a base.
+        """
+        hours, tails = self.hours, _SECOND_TAILS
         try:
-            return [hours[text[:13]] + text[13:] + "Z" for text in texts]  # type: ignore[operator]
-        except (TypeError, KeyError):  # an hour without a base (or the cache was cleared)
+            return [hours[t[:13]] + tails[t[13:]] for t in texts]  # type: ignore[operator]
+        except (KeyError, TypeError):
             return None
+
+    def _through_hours(self, texts: list[str]) -> list[str | None]:
+        """:meth:`_by_hour` (to the minute or second) of each of ``texts``, None where it cannot."""
+        hours, tails = self.hours, _ANY_TAILS
+        return [b + e if (e := tails.get(t[13:])) and (b := hours[t[:13]]) else None for t in texts]
 
     def many(self, texts: Sequence[str], what: str) -> list[str]:
         """The result for each of ``texts``, in order; RowError for the first invalid one."""
         known = self.known
         found = list(map(known.get, texts))
         if None in found:
-            new = {text for text, hit in zip(texts, found, strict=True) if hit is None}
+            new = list(set(compress(texts, map(not_, found))))
             if len(known) + len(new) > _CACHE_LIMIT:
                 known.clear()
-            for text in new:
-                known[text] = self._parse(text, what)
-            found = [hit or known[text] for hit, text in zip(found, texts, strict=True)]
+                new = list(set(texts))  # this chunk's hits are gone too
+            # most are plain "YYYY-MM-DD HH:MM": converted through their hour, the rest parsed
+            hits = self._through_hours(new)
+            if None in hits:
+                hits = [hit or self._parse(text, what) for text, hit in zip(new, hits, strict=True)]
+            known.update(zip(new, hits, strict=True))  # type: ignore[arg-type]  # no None is left
+            found = list(map(known.__getitem__, texts))
         return found  # type: ignore[return-value]  # no None is left
 
     def _parse(self, text: str, what: str) -> str:
