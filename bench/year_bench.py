@@ -17,6 +17,9 @@ Cases and targets:
 * fresh import vs the floor (`csv.reader` + `executemany` of the same 9
   columns): CPU <= 2.5x; the C floor (`sqlite3` CLI `.import`) beside it;
 * `status` and `preview` human output at 1M: CPU <= 1.5x their `--json`.
+
+`--import-only` runs just the fresh import and its two floors on the year's file
+(written once to bench/out/year-csv/), without building the year database.
 """
 
 from __future__ import annotations
@@ -127,17 +130,43 @@ def one_round(
     r["idle_year"] = sms(work, IDLE_AT, "run")
     r["idle_empty"] = sms(blanks["idle"], IDLE_AT, "run")
     r["import_unchanged"] = sms(work, "2026-12-01 07:58", "import", "--full", str(csv_path))
+    r.update(import_round(csv_path, fake.url))
+    for name, args in (("status", ["status"]), ("preview", ["preview", "--date", "2026-12-02"])):
+        r[f"{name}_human"] = sms(work, LOOK_AT, *args)
+        r[f"{name}_json"] = sms(work, LOOK_AT, *args, "--json")
+    return r
+
+
+def import_round(csv_path: Path, url: str) -> dict[str, dict]:
+    """A fresh import of the year's file, the Python floor and the C floor, back to back."""
+    r: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = empty(Path(tmp) / "fresh", fake.url)
+        fresh = empty(Path(tmp) / "fresh", url)
         r["import_fresh"] = sms(fresh, "2026-01-01 07:00", "import", "--full", str(csv_path))
     with tempfile.TemporaryDirectory() as tmp:
         r["floor_python"] = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/floor.db"])
     with tempfile.TemporaryDirectory() as tmp:
         r["floor_c"] = measure(["sqlite3", f"{tmp}/c.db"], stdin=f".mode csv\n.import {csv_path} t\n")
-    for name, args in (("status", ["status"]), ("preview", ["preview", "--date", "2026-12-02"])):
-        r[f"{name}_human"] = sms(work, LOOK_AT, *args)
-        r[f"{name}_json"] = sms(work, LOOK_AT, *args, "--json")
     return r
+
+
+def import_only(rounds: int, rows: int) -> None:
+    """``--import-only``: the fresh import vs its floors, without building the year database."""
+    folder = HERE / "out" / ("year-csv" if rows == year.ROWS else f"year-csv-{rows}")
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "year.csv"
+    if not csv_path.exists():
+        year.write_csv(csv_path, rows)
+    done = []
+    for k in range(1, rounds + 1):
+        r = import_round(csv_path, "http://127.0.0.1:9")  # the import sends nothing
+        print(json.dumps({"round": k, **r}), flush=True)
+        done.append(r)
+    cases = ("fresh import CPU / python floor", "fresh import CPU / C sqlite3 .import")
+    ratios = {name: s for name, s in summarise(done).items() if name in cases}
+    doc = {"rounds": done, "ratios": ratios}
+    (HERE / "out" / "year_import.json").write_text(json.dumps(doc, indent=2))
+    print(table(doc))
 
 
 RATIOS = {  # name: (numerator, denominator, figure, target, "le" or "ge")
@@ -154,6 +183,8 @@ RATIOS = {  # name: (numerator, denominator, figure, target, "le" or "ge")
 def summarise(rounds: list[dict]) -> dict:
     out = {}
     for name, (a, b, figure, target, way) in RATIOS.items():
+        if a not in rounds[0] or b not in rounds[0]:
+            continue
         ratios = [round(r[a][figure] / r[b][figure], 3) for r in rounds]
         met = None if target is None else all(x <= target if way == "le" else x >= target for x in ratios)
         out[name] = {
@@ -170,7 +201,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--rows", type=int, default=year.ROWS, help="a smaller year, for a quick try")
+    ap.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the fresh import vs its floors (no year database is built)",
+    )
     a = ap.parse_args()
+    if a.import_only:
+        import_only(a.rounds, a.rows)
+        return
     folder = year.FOLDER if a.rows == year.ROWS else HERE / "out" / f"year-{a.rows}"
     info = year.build(folder, a.rows)
     print(json.dumps(info), flush=True)
