@@ -20,6 +20,12 @@ Either way the file is opened with ``errors="surrogateescape"``: a byte that
 does not decode becomes a lone surrogate, which the row check turns into a
 rejected row naming its line (``damaged`` says whether to look for them).
 
+Nearly every export is plain UTF-8, and for those the scan changes nothing,
+so :func:`open_plain` skips it: the file is read as UTF-8 straight away, and
+the first byte that is not plain UTF-8 text (an invalid byte, a NUL) raises
+:class:`NotPlain` -- before the import commits anything; the caller then
+reads the file again after the scan, exactly as above.
+
 :func:`garbled_twin` guards the other way in: a new practice name that is an
 existing one garbled by a wrong encoding or stripped of its diacritics.
 """
@@ -27,12 +33,13 @@ existing one garbled by a wrong encoding or stripped of its diacritics.
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from smsremind.errors import ImportFileError
 from smsremind.i18n import N_, Later, _
@@ -76,17 +83,62 @@ class _Tally:
         self.holes = self.holes or bool(_CP1250_HOLES.search(block)) or b"\x00" in block
 
 
+class NotPlain(Exception):
+    """A file opened by :func:`open_plain` is not plain UTF-8 text after all: decide first."""
+
+
+def _not_plain(exc: UnicodeError) -> tuple[str, int]:
+    raise NotPlain
+
+
+codecs.register_error("smsremind-not-plain", _not_plain)
+
+
+class _NulGuard(io.BufferedReader):
+    """Raises NotPlain on a NUL byte (valid UTF-8, but no text: the scan marks it damage)."""
+
+    def read1(self, size: int = -1, /) -> bytes:
+        return self._checked(super().read1(size))
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        return self._checked(super().read(size))
+
+    @staticmethod
+    def _checked(data: bytes) -> bytes:
+        if b"\x00" in data:
+            raise NotPlain
+        return data
+
+
+def open_plain(path: Path) -> TextIO:
+    """``path`` as UTF-8 text without the whole-file scan; reading it raises NotPlain at the
+    first byte that is not plain UTF-8 text (ImportFileError for a file that is no CSV)."""
+    with open(path, "rb") as fh:
+        bom = _check_head(path, fh.read(_BLOCK))
+    text = io.TextIOWrapper(
+        _NulGuard(io.FileIO(path), _BLOCK), encoding="utf-8-sig" if bom else "utf-8",
+        errors="smsremind-not-plain", newline=""
+    )  # fmt: skip
+    text._CHUNK_SIZE = 1 << 16  # type: ignore[attr-defined]  # fewer, larger reads
+    return text
+
+
+def _check_head(path: Path, head: bytes) -> bool:
+    """Refuses a file that is no CSV by its start; whether it starts with a UTF-8 BOM."""
+    if head.startswith(_SQLITE_MAGIC):
+        raise ImportFileError(
+            _("{path}: is an SQLite database; use --table NAME or --query SQL").format(path=path)
+        )
+    if _binary(head[:4096]):
+        raise ImportFileError(_("{path}: not a CSV file (binary content)").format(path=path))
+    return head.startswith(codecs.BOM_UTF8)
+
+
 def decide(path: Path) -> Decision:
     """The encoding of the CSV file at ``path`` (ImportFileError for a file that is no CSV)."""
     with open(path, "rb") as fh:
         head = fh.read(_BLOCK)
-        if head.startswith(_SQLITE_MAGIC):
-            raise ImportFileError(
-                _("{path}: is an SQLite database; use --table NAME or --query SQL").format(path=path)
-            )
-        if _binary(head[:4096]):
-            raise ImportFileError(_("{path}: not a CSV file (binary content)").format(path=path))
-        bom = head.startswith(codecs.BOM_UTF8)
+        bom = _check_head(path, head)
         utf8, nul = _all_utf8(fh, head)
         if utf8:
             return Decision("utf-8-sig" if bom else "utf-8", damaged=nul)

@@ -73,9 +73,7 @@ def prepare(spec: importer.Spec, options: Options) -> importer.Prepared:
     try:
         return _prepare(spec, options)
     except ImportFileError as exc:
-        if spec.display:  # name standard input, not its temporary copy
-            raise ImportFileError(str(exc).replace(str(spec.path), spec.display)) from None
-        raise
+        raise spec.named(exc) from None
 
 
 def _prepare(spec: importer.Spec, options: Options) -> importer.Prepared:

@@ -139,16 +139,29 @@ class Source:
     damaged: bool = False  # some bytes did not decode (kept as surrogates) or are NUL: check each record
 
 
-def open_csv(path: Path, forced: str | None = None) -> Source:
+def open_csv(path: Path, forced: str | None = None, *, plain: bool = True) -> Source:
+    """The records of a CSV file.  ``plain``: read as UTF-8 without scanning the whole file
+    first, so that reading may raise encoding.NotPlain (then call again with ``plain=False``)."""
     try:
-        decided = encoding.decide(path) if forced is None else encoding.Decision(forced, damaged=True)
-        fh = open(  # noqa: SIM115 - closed by Source.close
-            path, encoding=decided.encoding, errors="surrogateescape", newline=""
-        )
+        if forced is None and plain:
+            decided, fh = encoding.Decision("utf-8", damaged=False), encoding.open_plain(path)
+        else:
+            decided = encoding.decide(path) if forced is None else encoding.Decision(forced, damaged=True)
+            fh = open(  # noqa: SIM115 - closed by Source.close
+                path, encoding=decided.encoding, errors="surrogateescape", newline=""
+            )
     except OSError as exc:
         raise ImportFileError(
             _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
         ) from None
+    try:
+        return _csv_source(path, fh, decided)
+    except encoding.NotPlain:  # in the header already
+        fh.close()
+        return open_csv(path, plain=False)
+
+
+def _csv_source(path: Path, fh: Any, decided: encoding.Decision) -> Source:
     first = fh.readline()
     if not first.strip():
         fh.close()
@@ -240,13 +253,17 @@ class Spec:
     status_words: dict[str, list[str]] = field(default_factory=dict)  # [import.status]
     display: str | None = None  # the source's name in messages, when not its path (stdin)
 
-    def open(self) -> Source:
+    def open(self, *, plain: bool = True) -> Source:
         if "\x00" in str(self.path):
             text = _("{path}: a file name cannot contain a NUL character")
             raise ImportFileError(text.format(path=repr(str(self.path))))
         if self.table or self.query:
             return open_sqlite(self.path, self.table, self.query)
-        return open_csv(self.path, self.encoding)
+        return open_csv(self.path, self.encoding, plain=plain)
+
+    def named(self, exc: ImportFileError) -> ImportFileError:
+        """``exc`` naming the source as the user does (standard input, not its temporary copy)."""
+        return ImportFileError(str(exc).replace(str(self.path), self.display)) if self.display else exc
 
 
 @dataclass
@@ -266,6 +283,14 @@ class Prepared:
     @property
     def name(self) -> str:
         return self.source.name
+
+    def decided(self) -> Prepared:
+        """This CSV source again, its encoding decided from the whole file first: reading it
+        the plain way raised encoding.NotPlain (nothing was committed)."""
+        try:
+            return prepare(self.spec, self.spec.open(plain=False))
+        except ImportFileError as exc:
+            raise self.spec.named(exc) from None
 
     def batches(self, size: int = 5000, *, dedupe: bool = True) -> Iterator[Batch]:
         """Validate the records in chunks of ``size``; blank records are skipped.

@@ -38,7 +38,7 @@ from operator import itemgetter
 from smsremind.clock import to_store
 from smsremind.errors import ImportFileError
 from smsremind.i18n import N_, Later, _
-from smsremind.intake.encoding import garbled_twin
+from smsremind.intake.encoding import NotPlain, garbled_twin
 from smsremind.intake.full import HELD, Limits, Missing, guard_empty
 from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
 from smsremind.intake.memo import Memo
@@ -324,6 +324,26 @@ def import_rows(
     if known is not None:
         prepared.source.close()
         return known
+
+    def attempt(source: Prepared) -> ImportReport:
+        return _commit(store, source, memo, now, (full, quiet, strict, practice, limits))
+
+    try:
+        return attempt(prepared)
+    except NotPlain:  # a CSV file that is not plain UTF-8 after all (rolled back): decide, read again
+        return attempt(prepared.decided())
+
+
+def _commit(
+    store: Store,
+    prepared: Prepared,
+    memo: Memo | None,
+    now: datetime,
+    options: tuple[bool, bool, bool, str | None, Limits],
+) -> ImportReport:
+    """:func:`import_rows` of a source read afresh (``options`` are its keyword arguments): the
+    one transaction."""
+    full, quiet, strict, practice, limits = options
     report = ImportReport(prepared.name)
     # An import can simply be run again after a power cut (it is idempotent), so its
     # one big commit need not wait for fsync; sending keeps synchronous=FULL.
