@@ -123,6 +123,15 @@ def open_plain(path: Path) -> TextIO:
     return text
 
 
+def open_text(path: Path, forced: str | None = None, *, plain: bool = True) -> tuple[Decision, TextIO]:
+    """The CSV file at ``path`` as text: in the ``forced`` encoding, else as plain UTF-8 (see
+    :func:`open_plain`), else as :func:`decide` says."""
+    if forced is None and plain:
+        return Decision("utf-8", damaged=False), open_plain(path)
+    decided = decide(path) if forced is None else Decision(forced, damaged=True)
+    return decided, open(path, encoding=decided.encoding, errors="surrogateescape", newline="")
+
+
 def _check_head(path: Path, head: bytes) -> bool:
     """Refuses a file that is no CSV by its start; whether it starts with a UTF-8 BOM."""
     if head.startswith(_SQLITE_MAGIC):

@@ -143,13 +143,7 @@ def open_csv(path: Path, forced: str | None = None, *, plain: bool = True) -> So
     """The records of a CSV file.  ``plain``: read as UTF-8 without scanning the whole file
     first, so that reading may raise encoding.NotPlain (then call again with ``plain=False``)."""
     try:
-        if forced is None and plain:
-            decided, fh = encoding.Decision("utf-8", damaged=False), encoding.open_plain(path)
-        else:
-            decided = encoding.decide(path) if forced is None else encoding.Decision(forced, damaged=True)
-            fh = open(  # noqa: SIM115 - closed by Source.close
-                path, encoding=decided.encoding, errors="surrogateescape", newline=""
-            )
+        decided, fh = encoding.open_text(path, forced, plain=plain)  # closed by Source.close
     except OSError as exc:
         raise ImportFileError(
             _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)

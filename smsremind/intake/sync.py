@@ -106,11 +106,8 @@ class _Merge:
 
     def _drop_indexes_if_empty(self) -> list[str]:
         """Into an empty table, building the secondary indexes once at the end is far cheaper.
-
-        Except the index of untold changes: a baseline row is stored as told, so it never
-        enters that partial index, and keeping it costs a test per row where rebuilding it
-        costs a scan of the whole table.
-        """
+        Not the untold index: baseline rows are stored told and never enter it (kept, it costs
+        a test per row; rebuilt, a scan of the whole table)."""
         if self.conn.execute("SELECT 1 FROM appointments LIMIT 1").fetchone():
             return []
         indexes = self.conn.execute(
@@ -341,8 +338,7 @@ def _commit(
     now: datetime,
     options: tuple[bool, bool, bool, str | None, Limits],
 ) -> ImportReport:
-    """:func:`import_rows` of a source read afresh (``options`` are its keyword arguments): the
-    one transaction."""
+    """:func:`import_rows` of a source read afresh, in one transaction (``options``: its keywords)."""
     full, quiet, strict, practice, limits = options
     report = ImportReport(prepared.name)
     # An import can simply be run again after a power cut (it is idempotent), so its

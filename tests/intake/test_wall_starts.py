@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from smsremind import clock
-from smsremind.intake import rowcheck
-from smsremind.intake.rowcheck import RowError, WallParser
+from smsremind.intake.walltime import RowError, WallParser
 
 ZONES = ["Europe/Warsaw", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati"]
 # ordinary days, the days the clocks change in the zones above, New Year (UTC on the day before)
@@ -75,9 +74,8 @@ def test_odd_starts_get_the_full_parsers_result_or_error(tz: str) -> None:
         parser.many([*starts(random.Random(2), 50, tz), "2026-01-05 24:00"], "start")
 
 
-def test_overflowing_caches_change_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rowcheck, "_CACHE_LIMIT", 40)
-    parser = WallParser(clock.zone("Europe/Warsaw"))
+def test_overflowing_caches_change_no_result() -> None:
+    parser = WallParser(clock.zone("Europe/Warsaw"), limit=40)
     rng = random.Random(3)
     for _ in range(30):
         texts = starts(rng, 100)
