@@ -6,8 +6,8 @@ value is what matters here.
 
 * Every distinct text is parsed once (``known``): a calendar repeats its slots.
 * A time whose minutes and seconds can simply be copied to UTC goes through
-  its local hour (``hours``): all 24 hours of a day are made at once from the
-  day's UTC offset, so a new text costs two look-ups and a concatenation.
+  its local hour (``hours``, made by arithmetic from the day's UTC offset), so
+  a new text costs two look-ups and a concatenation.
   Times to the second (``booked_at``) hardly ever repeat: they are not kept.
 * Anything else -- another shape, a day the clocks change, a half-hour zone --
   is parsed the long way (:meth:`WallParser._parse`), with an offset cached per
@@ -86,6 +86,9 @@ class WallParser:
         # local hour cannot simply be copied to UTC (its offset is not the same whole hours
         # from its first to its last second), or it is no hour.
         self.hours = _Hours(self._new_hour)
+        # "YYYY-MM-DD " (or "T") of a day with one whole-hour offset -> its UTC dates (the day
+        # before, itself, the day after, each + "T") and its offset in hours
+        self.plans: dict[str, tuple[list[str], int]] = {}
 
     def __call__(self, text: str, what: str) -> str:
         hit = self.known.get(text)
@@ -113,12 +116,18 @@ class WallParser:
 
     def _new_hour(self, hour: str) -> str | None:
         """:attr:`hours` of an hour not looked up before (then remembered, valid or not)."""
-        base = None
-        if _HOUR(hour):
-            with suppress(ValueError, RowError):  # not a date or hour: parsed the long way, and rejected
-                day = date.fromisoformat(hour[:10])
-                if YEARS[0] <= day.year <= YEARS[1]:
-                    base = self._base(day, hour)
+        plan, local = self.plans.get(hour[:11]), hour[11:]
+        if plan is not None and len(local) == 2 and local.isascii() and local.isdigit() and local < "24":
+            dates, shift = plan  # a day seen before: arithmetic only
+            n, utc = divmod(int(local) - shift, 24)
+            base: str | None = dates[n + 1] + _TWO[utc]
+        else:
+            base = None
+            if _HOUR(hour):
+                with suppress(ValueError, RowError):  # not a date or hour: parsed the long way, and rejected
+                    day = date.fromisoformat(hour[:10])
+                    if YEARS[0] <= day.year <= YEARS[1]:
+                        base = self._base(day, hour)
         if len(self.hours) >= self.limit:
             self.hours.clear()
         self.hours[hour] = base
@@ -135,16 +144,13 @@ class WallParser:
             return first[:13] if same else None
         if offset % _ONE_HOUR:  # minutes and seconds do not carry over (a half-hour zone)
             return None
-        # All 24 hours of the day at once (a file's times fall on a few hours of many days);
-        # UTC is at most a day away: offsets are whole hours within +-14 h.
-        if len(self.hours) >= self.limit:
-            self.hours.clear()
-        shift, prefix = offset // _ONE_HOUR, hour[:11]
+        # The day's plan: its three dates in UTC and its offset in hours (whole hours within
+        # +-14 h: UTC is at most a day away); its other hours then cost arithmetic only.
+        if len(self.plans) >= self.limit:
+            self.plans.clear()
         dates = [(day + timedelta(days=n)).isoformat() + "T" for n in (-1, 0, 1)]
-        for h in range(24):
-            n, utc = divmod(h - shift, 24)
-            self.hours[prefix + _TWO[h]] = dates[n + 1] + _TWO[utc]
-        return self.hours.get(hour)
+        self.plans[hour[:11]] = (dates, offset // _ONE_HOUR)
+        return self._new_hour(hour) if int(hour[11:13]) < 24 else None
 
     def many_by_hour(self, texts: Sequence[str]) -> list[str] | None:
         """:meth:`_by_hour` for a whole column, or None if any value needs the long way.
