@@ -363,11 +363,9 @@ def mask_numbers(text: str) -> str:
 
 def answer_cell(answers: dict[str, str]) -> str:
     """One answer for the whole message, or each visit's when a family answered differently."""
-    from smsremind.cli.words import word as said  # words.py builds on this module's tables
-
     if len(set(answers.values())) <= 1:
-        return said(next(iter(answers.values()), "")) if answers else ""
-    return "; ".join(f"{ext}: {said(state)}" for ext, state in answers.items())
+        return next(iter(answers.values()), "")
+    return "; ".join(f"{ext}: {state}" for ext, state in answers.items())
 
 
 def print_messages(

@@ -374,6 +374,9 @@ def preview(app: App, day: str | None, as_json: bool) -> None:
     count = ngettext("{n} message", "{n} messages", len(plan)).format(n=i18n.number(len(plan)))
     title = _("{day}: {count}").format(day=i18n.day(target), count=count)
     if plan:
-        print_messages(plan, title, answers=answered)
+        said = (
+            [{ext: word(state) for ext, state in got.items()} for got in answered] if answered else answered
+        )
+        print_messages(plan, title, answers=said)
     else:
         out.print(f"{title}.", highlight=False)
