@@ -20,6 +20,7 @@ from pathlib import Path
 
 from smsremind.config import Config, pseudo_path
 from smsremind.errors import MailError
+from smsremind.i18n import _
 
 
 @dataclass
@@ -40,7 +41,7 @@ def build(cfg: Config, mail: Mail) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain="smsremind")
     msg.set_content(mail.body)
     for filename, data, mime in mail.attachments:
-        maintype, _, subtype = mime.partition("/")
+        maintype, _slash, subtype = mime.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
 
@@ -69,22 +70,25 @@ def _smtp(cfg: Config, msg: EmailMessage) -> str:
                 server.login(e.user, e.password)
             server.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(f"e-mail to {msg['To']} via {e.host}:{e.port} failed: {exc}") from None
+        text = _("e-mail to {to} via {host}:{port} failed: {error}")
+        raise MailError(text.format(to=msg["To"], host=e.host, port=e.port, error=exc)) from None
     return f"smtp://{e.host}:{e.port}"
 
 
 def _safe_maildir(path: Path) -> None:
     """Mail names patients' practices and purchases: never into someone else's or a linked folder."""
     if pseudo_path(path):
-        raise MailError(f"cannot write mail into {path}: not a folder for mail")
+        raise MailError(_("cannot write mail into {path}: not a folder for mail").format(path=path))
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return  # mailbox creates it under our umask 077
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        raise MailError(f"cannot write mail into {path}: not a folder (a symbolic link?); give the real path")
+        text = _("cannot write mail into {path}: not a folder (a symbolic link?); give the real path")
+        raise MailError(text.format(path=path))
     if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise MailError(f"cannot write mail into {path}: it belongs to another user or others can write it")
+        text = _("cannot write mail into {path}: it belongs to another user or others can write it")
+        raise MailError(text.format(path=path))
 
 
 def _maildir(cfg: Config, msg: EmailMessage) -> str:
@@ -95,7 +99,8 @@ def _maildir(cfg: Config, msg: EmailMessage) -> str:
         box = mailbox.Maildir(path, create=True)
         key = box.add(msg)
     except OSError as exc:
-        raise MailError(f"cannot write mail into {path}: {exc.strerror or exc}") from None
+        text = _("cannot write mail into {path}: {error}")
+        raise MailError(text.format(path=path, error=exc.strerror or exc)) from None
     finally:
         os.umask(old)
     return str(path / "new" / key)

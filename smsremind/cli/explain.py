@@ -11,6 +11,8 @@ from smsremind.i18n import N_, _
 from smsremind.replies import answers
 from smsremind.rules import explain as explain_mod
 from smsremind.rules import planner
+from smsremind.rules.messages import OPTED_OUT
+from smsremind.rules.reasons import describe
 
 EXPLAIN_HELP = N_("""Show every step of the send-time computation for one appointment.
 
@@ -27,7 +29,7 @@ Example:
 def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) -> None:
     """Show how the send time of one appointment is computed."""
     ctx = planner.PlanContext.build(app.store, app.cfg, app.now)
-    doc = explain_mod.explain(app.store, ctx, appointment_id, practice)
+    doc = explain_mod.explain(app.store, ctx, appointment_id, practice, people=not as_json)
     if app.cfg.replies.enabled:
         a = doc["appointment"]
         doc["answer"] = answers.of_appointment(app.store, a["practice"], a["id"])
@@ -39,7 +41,8 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
 
 
 def _explained(doc: dict) -> list[str]:
-    """The lines of `explain` for people; reason codes stay codes, as in the JSON."""
+    """The lines of `explain` for people: ``doc`` is the core's document for people (steps in
+    the language, reasons in words; the JSON keeps the English and the codes)."""
     a = doc["appointment"]
     lines = [
         _("Appointment {id} at {practice}: {start} ({status}), {to}, booked {booked_at}").format(
@@ -59,7 +62,7 @@ def _explained(doc: dict) -> list[str]:
     lines.append(f"  => {verdict}")
     phone = doc["phone"]
     if phone["problem"] or phone["opted_out"]:
-        problem = phone["problem"] or "opted-out"
+        problem = phone["problem"] or describe(OPTED_OUT)
         lines.append("  " + _("number: skipped ({problem})").format(problem=problem))
     for label in ("reminder", "notice"):
         m = doc[label]

@@ -63,7 +63,7 @@ def status(app: App, check: bool, as_json: bool) -> None:
             click.echo(mask_numbers(line))  # one line, never wrapped: monitors read it whole
         exit_with(code)
         return
-    doc = status_mod.status(app.store, ctx)
+    doc = status_mod.status(app.store, ctx, people=not as_json)
     if app.cfg.replies.enabled:
         doc["answers"] = answers.upcoming(app.store, app.cfg, app.now)
     if as_json:

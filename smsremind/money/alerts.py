@@ -19,6 +19,7 @@ from smsremind import mail
 from smsremind.clock import day_start, to_store
 from smsremind.config import Config
 from smsremind.errors import MailError
+from smsremind.i18n import N_
 from smsremind.money import quota
 from smsremind.rules.messages import QUOTA
 from smsremind.storage.store import OPEN_MESSAGES, Store
@@ -133,7 +134,7 @@ def stopped(store: Store, cfg: Config, now: datetime) -> bool:
     try:
         mail.send(cfg, mail.Mail(cfg.email.admin, subject.format(**values), body.format(**values)))
     except MailError as exc:
-        log.warning("%s; the alert will be retried by the next run", exc)
+        log.warning(N_("%s; the alert will be retried by the next run"), exc)
         with store.tx():
             if store.get_meta(_STOPPED_KEY) == epoch:
                 store.conn.execute("DELETE FROM meta WHERE key = ?", (_STOPPED_KEY,))
@@ -177,7 +178,7 @@ def check(store: Store, cfg: Config, now: datetime) -> int | None:
     try:
         mail.send(cfg, message)
     except MailError as exc:
-        log.warning("%s; the alert will be retried by the next run", exc)
+        log.warning(N_("%s; the alert will be retried by the next run"), exc)
         _rearm(store, crossed)
         return None
     log.info("alert mailed to %s: %s", cfg.email.admin, message.subject)

@@ -33,6 +33,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from smsremind.i18n import _
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -105,7 +107,8 @@ def split_gross(gross: Decimal, vat_rate: Decimal) -> tuple[Decimal, Decimal]:
     VAT is the remainder rather than rounded on its own, so ``net + vat == gross`` always holds.
     """
     if not (gross.is_finite() and vat_rate.is_finite()) or gross < 0 or vat_rate < 0:
-        raise ValueError(f"gross and VAT rate must be finite and non-negative: {gross}, {vat_rate}")
+        text = _("gross and VAT rate must be finite and non-negative: {gross}, {rate}")
+        raise ValueError(text.format(gross=gross, rate=vat_rate))
     net = (gross / (1 + vat_rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
     return net, gross - net
 
@@ -160,9 +163,10 @@ def payment_line(data: InvoiceData) -> str:
 def render_pdf(data: InvoiceData) -> bytes:
     """A one-page A4 PDF invoice."""
     if data.language not in LABELS:
-        raise ValueError(f"unsupported invoice language {data.language!r} (use one of {sorted(LABELS)})")
+        text = _("unsupported invoice language {language} (use one of {languages})")
+        raise ValueError(text.format(language=repr(data.language), languages=sorted(LABELS)))
     if data.quantity < 1:
-        raise ValueError(f"quantity must be positive, got {data.quantity}")
+        raise ValueError(_("quantity must be positive, got {n}").format(n=data.quantity))
     from fpdf import FPDF
     from fpdf.enums import XPos
 
@@ -240,7 +244,7 @@ def _items(pdf: FPDF, data: InvoiceData, labels: dict[str, str]) -> None:
 
 def unit_net_price(data: InvoiceData) -> Decimal:
     """Net price of one unit (art. 106e ust. 1 pkt 9): the net value over the quantity."""
-    net, _ = split_gross(data.gross, data.vat_rate)
+    net, _vat = split_gross(data.gross, data.vat_rate)
     return (net / data.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

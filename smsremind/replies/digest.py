@@ -18,6 +18,7 @@ from smsremind import mail
 from smsremind.clock import to_store
 from smsremind.config import Config
 from smsremind.errors import MailError
+from smsremind.i18n import N_
 from smsremind.replies import answers
 from smsremind.replies.words import CANCEL, UNRECOGNISED
 from smsremind.rules.messages import in_window
@@ -61,7 +62,7 @@ def send(store: Store, cfg: Config, now: datetime) -> int:
             conn.execute(
                 f"UPDATE replies SET mailed_at = NULL WHERE id IN ({','.join('?' * len(mine))})", mine
             )
-        log.warning("answers digest not sent, the next run tries again: %s", exc)
+        log.warning(N_("answers digest not sent, the next run tries again: %s"), exc)
         return 0
     return len(pending)
 

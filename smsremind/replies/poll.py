@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from smsremind.config import Config
+from smsremind.i18n import N_
 from smsremind.replies import answers, digest, inbox
 from smsremind.storage.store import Store
 
@@ -30,6 +31,6 @@ def after_fetch(store: Store, cfg: Config, now: datetime, gateway: str, batch: l
     try:
         answers.export(store, cfg)
     except OSError as exc:  # the answers are stored; the next run writes the file again
-        log.warning("cannot write %s: %s", cfg.replies.export, exc.strerror or exc)
+        log.warning(N_("cannot write %s: %s"), cfg.replies.export, exc.strerror or exc)
     taken.mailed = digest.send(store, cfg, now)
     return taken

@@ -1,6 +1,8 @@
 """`smsremind explain ID`: every step for one appointment, as data (SPEC §9).
 
-Returns plain dicts; the CLI renders them as text or JSON.
+Returns plain dicts; the CLI renders them as text or JSON.  The JSON document is the same in
+every language; ``people=True`` gives the one printed for people instead: the steps in their
+language and every reason code replaced by its text (:func:`smsremind.rules.reasons.describe`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from typing import Any
 
 from smsremind.clock import fmt_local, from_store
 from smsremind.errors import NotFoundError
+from smsremind.i18n import _
 from smsremind.intake.phones import mask
-from smsremind.rules import notices, planner
+from smsremind.rules import notices, planner, reasons
 from smsremind.rules.messages import Planned, Visit, load_stored, load_visits, phone_of
 from smsremind.storage.store import Store
 
@@ -20,15 +23,21 @@ def find_visit(store: Store, ctx: planner.PlanContext, ext_id: str, practice: st
     if practice:
         where, params = where + " AND practice = ?", [*params, practice]
     found = load_visits(store, ctx.tz, where, params)
+    if not found and practice:
+        text = _("no appointment with id {id} at {practice}")
+        raise NotFoundError(text.format(id=repr(ext_id), practice=repr(practice)))
     if not found:
-        raise NotFoundError(f"no appointment with id {ext_id!r}" + (f" at {practice!r}" if practice else ""))
+        raise NotFoundError(_("no appointment with id {id}").format(id=repr(ext_id)))
     if len(found) > 1:
         names = ", ".join(repr(v.practice) for v in found)
-        raise NotFoundError(f"id {ext_id!r} exists at several practices ({names}); add --practice")
+        text = _("id {id} exists at several practices ({names}); add --practice")
+        raise NotFoundError(text.format(id=repr(ext_id), names=names))
     return found[0]
 
 
-def explain(store: Store, ctx: planner.PlanContext, ext_id: str, practice: str | None) -> dict[str, Any]:
+def explain(
+    store: Store, ctx: planner.PlanContext, ext_id: str, practice: str | None, people: bool = False
+) -> dict[str, Any]:
     visit = find_visit(store, ctx, ext_id, practice)
     r = ctx.explain(visit)
     phone = phone_of(visit, ctx.cfg)
@@ -43,7 +52,7 @@ def explain(store: Store, ctx: planner.PlanContext, ext_id: str, practice: str |
             "booked_at": fmt_local(visit.booked_at),
             "language": visit.language,
         },
-        "steps": [{"rule": s.rule, "text": s.text} for s in r.steps],
+        "steps": [{"rule": s.rule, "text": s.shown() if people else s.text} for s in r.steps],
         "send_at": fmt_local(r.send_at) if r.send_at else None,
         "reason": r.reason,
         "phone": {
@@ -74,7 +83,19 @@ def explain(store: Store, ctx: planner.PlanContext, ext_id: str, practice: str |
         ],
     }
     if visit.status == "cancelled":
-        doc["reason"] = doc["reason"] or "cancelled"
+        doc["reason"] = doc["reason"] or reasons.CANCELLED
+    return _for_people(doc) if people else doc
+
+
+def _for_people(doc: dict[str, Any]) -> dict[str, Any]:
+    """Reason codes as their texts (the steps were rendered in the language already)."""
+    if doc["reason"]:
+        doc["reason"] = reasons.describe(doc["reason"])
+    if doc["phone"]["problem"]:
+        doc["phone"]["problem"] = reasons.describe(doc["phone"]["problem"])
+    for m in [doc["reminder"], doc["notice"], *doc["messages"]]:
+        if m and m["reason"]:
+            m["reason"] = reasons.describe(m["reason"])
     return doc
 
 

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from smsremind.i18n import N_
+from smsremind.rules.phrases import Day, Moment, Phrase, Weekday
+
 NO_SEND_DAY = "no-send-day"
 BOOKED_TOO_LATE = "booked-too-late"
 
@@ -63,12 +66,12 @@ class Calendar:
         self.skip_weekends = skip_weekends
         self.holiday = holiday
 
-    def why_not(self, day: date) -> str | None:
-        """None for a sending day; else 'Saturday', 'Sunday' or the holiday's name."""
+    def why_not(self, day: date) -> Weekday | Phrase | None:
+        """None for a sending day; else the weekday (Saturday, Sunday) or the holiday's name."""
         if self.skip_weekends and day.weekday() >= 5:
-            return day.strftime("%A")
+            return Weekday(day)
         name = self.holiday(day)
-        return f"holiday ({name})" if name else None
+        return Phrase.of(N_("holiday ({name})"), name=name) if name else None
 
     def earlier(self, day: date) -> date | None:
         for _ in range(_SEARCH_DAYS):
@@ -98,7 +101,20 @@ def holiday_lookup(country: str) -> Callable[[date], str | None]:
 @dataclass(frozen=True)
 class Step:
     rule: str  # nominal | window | sending-day | visit-day | booking
-    text: str
+    phrase: Phrase
+
+    @property
+    def text(self) -> str:
+        """The step in English, as `explain --json` shows it."""
+        return self.phrase.english
+
+    def shown(self) -> str:
+        """The step in the user's language."""
+        return self.phrase.shown()
+
+
+def _step(rule: str, template: str, **args: object) -> Step:
+    return Step(rule, Phrase.of(template, **args))
 
 
 @dataclass(frozen=True)
@@ -115,18 +131,14 @@ class Reminder:
     steps: tuple[Step, ...]
 
 
-def _fmt(moment: datetime) -> str:
-    return moment.strftime("%a %Y-%m-%d %H:%M")
-
-
 def nominal(start: datetime, rules: Rules) -> tuple[datetime, Step]:
     if rules.mode == "fixed":
         n = datetime.combine(start.date() - timedelta(days=rules.days_before), rules.at)
-        text = f"{rules.days_before} day(s) before at {rules.at:%H:%M} -> {_fmt(n)}"
-    else:
-        n = start - timedelta(hours=rules.hours_before)
-        text = f"{rules.hours_before} h before {_fmt(start)} (wall clock) -> {_fmt(n)}"
-    return n, Step("nominal", text)
+        text = N_("{days} day(s) before at {at} -> {nominal}")
+        return n, _step("nominal", text, days=rules.days_before, at=rules.at, nominal=Moment(n))
+    n = start - timedelta(hours=rules.hours_before)
+    text = N_("{hours} h before {start} (wall clock) -> {nominal}")
+    return n, _step("nominal", text, hours=rules.hours_before, start=Moment(start), nominal=Moment(n))
 
 
 def clamp_to_window(moment: datetime, window: tuple[time, time]) -> tuple[datetime, Step]:
@@ -134,28 +146,31 @@ def clamp_to_window(moment: datetime, window: tuple[time, time]) -> tuple[dateti
     span = f"{opens:%H:%M}-{closes:%H:%M}"
     if moment.time() < opens:
         moved = datetime.combine(moment.date(), opens)
-        return moved, Step("window", f"before the window {span} -> {_fmt(moved)}")
+        text = N_("before the window {span} -> {moved}")
+        return moved, _step("window", text, span=span, moved=Moment(moved))
     if moment.time() > closes:
         moved = datetime.combine(moment.date(), closes)
-        return moved, Step("window", f"after the window {span} -> {_fmt(moved)}")
-    return moment, Step("window", f"inside the window {span}")
+        text = N_("after the window {span} -> {moved}")
+        return moved, _step("window", text, span=span, moved=Moment(moved))
+    return moment, _step("window", N_("inside the window {span}"), span=span)
 
 
 def move_to_sending_day(moment: datetime, visit_day: date, cal: Calendar) -> tuple[datetime | None, Step]:
     day = moment.date()
     why = cal.why_not(day)
     if why is None:
-        return moment, Step("sending-day", f"{day:%A} is a sending day")
+        return moment, _step("sending-day", N_("{weekday} is a sending day"), weekday=Weekday(day))
     if cal.skip_weekends and day.weekday() == 6:
         nxt = cal.later(day)
         if nxt is not None and nxt < visit_day:
-            return _on(moment, nxt), Step("sending-day", f"Sunday -> next sending day {nxt:%a %Y-%m-%d}")
-        target, how = cal.earlier(day), "the next sending day is not before the visit day"
+            text = N_("Sunday -> next sending day {day}")
+            return _on(moment, nxt), _step("sending-day", text, day=Day(nxt))
+        target, how = cal.earlier(day), Phrase.of(N_("the next sending day is not before the visit day"))
     else:
-        target, how = cal.earlier(day), f"{why} is not a sending day"
+        target, how = cal.earlier(day), Phrase.of(N_("{why} is not a sending day"), why=why)
     if target is None:
-        return None, Step("sending-day", f"{how}; no sending day found")
-    return _on(moment, target), Step("sending-day", f"{how} -> {target:%a %Y-%m-%d}")
+        return None, _step("sending-day", N_("{how}; no sending day found"), how=how)
+    return _on(moment, target), _step("sending-day", N_("{how} -> {day}"), how=how, day=Day(target))
 
 
 def _on(moment: datetime, day: date) -> datetime:
@@ -195,24 +210,25 @@ def reminder_time(
     moved, first = _sending_time(start, rules, cal)
     steps = list(first)
 
-    def step(rule: str, text: Callable[[], str]) -> None:
+    def step(rule: str, template: str, **args: object) -> None:
         if explain:
-            steps.append(Step(rule, text()))
+            steps.append(_step(rule, template, **args))
 
     if moved is None or moved.date() >= start.date():
-        step("visit-day", lambda: f"no sending day before the visit on {start:%Y-%m-%d}")
+        step("visit-day", N_("no sending day before the visit on {visit}"), visit=start.date())
         return Reminder(None, moved, NO_SEND_DAY, tuple(steps))
-    step("visit-day", lambda: f"{moved:%Y-%m-%d} is before the visit day {start:%Y-%m-%d}")
+    step("visit-day", N_("{day} is before the visit day {visit}"), day=moved.date(), visit=start.date())
+    was = Moment(booked)
     if moved.date() < booked.date():
-        step("booking", lambda: f"booked {_fmt(booked)}: the reminder day had already passed")
+        step("booking", N_("booked {booked}: the reminder day had already passed"), booked=was)
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked and booked.time() > rules.window[1]:
-        step("booking", lambda: f"booked {_fmt(booked)}, after the window closed that day")
+        step("booking", N_("booked {booked}, after the window closed that day"), booked=was)
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked:
-        step("booking", lambda: f"booked {_fmt(booked)}, after {moved:%H:%M}: due at once")
+        step("booking", N_("booked {booked}, after {time}: due at once"), booked=was, time=moved.time())
         return Reminder(booked, moved, None, tuple(steps))
-    step("booking", lambda: f"booked {_fmt(booked)}, before the send time")
+    step("booking", N_("booked {booked}, before the send time"), booked=was)
     return Reminder(moved, moved, None, tuple(steps))
 
 

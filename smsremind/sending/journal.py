@@ -25,12 +25,13 @@ from typing import Any
 from smsremind.clock import to_store
 from smsremind.config import Config
 from smsremind.money import quota
+from smsremind.rules import reasons
 from smsremind.rules.messages import SOFT, Planned
 from smsremind.rules.notices import snapshot
 from smsremind.sending.gateways.base import Outcome, Result, Sms
 from smsremind.storage.store import OPEN_MESSAGES, Store
 
-GATEWAY_UNAVAILABLE = "gateway-unavailable"
+GATEWAY_UNAVAILABLE = reasons.GATEWAY_UNAVAILABLE
 
 
 def new_key() -> str:
@@ -208,7 +209,7 @@ def as_sms(store: Store, message_id: int) -> Sms:
     return Sms(row[0], row[1], row[2], row[3], row[4], row[5], ext_ids)
 
 
-RESOLVE_LATER = "no answer yet; the next run asks again with the same key"
+RESOLVE_LATER = reasons.RESOLVE_LATER
 
 
 def finish(
@@ -228,12 +229,12 @@ def finish(
     state: str
     reason: str | None
     if result.outcome is Outcome.UNKNOWN and idempotent:
-        state, reason = "sending", f"{result.reason or 'no answer'}; {RESOLVE_LATER}"
+        state, reason = "sending", f"{result.reason or reasons.NO_ANSWER}; {RESOLVE_LATER}"
     else:
         state, reason = {
             Outcome.ACCEPTED: ("sent", None),
-            Outcome.REJECTED: ("failed", result.reason or "rejected by the gateway"),
-            Outcome.UNKNOWN: ("unknown", result.reason or "outcome unknown"),
+            Outcome.REJECTED: ("failed", result.reason or reasons.REJECTED),
+            Outcome.UNKNOWN: ("unknown", result.reason or reasons.OUTCOME_UNKNOWN),
             Outcome.TRANSIENT: ("held", GATEWAY_UNAVAILABLE),
         }[result.outcome]
     stamp = to_store(now)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from smsremind.clock import from_store
 from smsremind.config import Config
 from smsremind.errors import SmsRemindError
+from smsremind.rules import reasons
 from smsremind.rules.messages import QUOTA, Planned, aware_lenient, in_window, load_stored
 from smsremind.sending import journal
 from smsremind.sending.gateways.base import Gateway, Outcome, Result
@@ -47,9 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_RESENT_LATE = "interrupted while sending; too late to resend (the gateway may have it)"
-NO_KEY = "interrupted while sending; not resent (the gateway has no idempotency key)"
-KEY_EXPIRED = "interrupted while sending; not resent: the gateway no longer remembers its key"
+NOT_RESENT_LATE, NO_KEY, KEY_EXPIRED = reasons.NOT_RESENT_LATE, reasons.NO_KEY, reasons.KEY_EXPIRED
 # A resend goes out a little after the run's `now`: keep this much of the key window in hand.
 KEY_MARGIN = timedelta(minutes=15)
 

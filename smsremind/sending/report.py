@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from smsremind.errors import ExitCode
+from smsremind.i18n import _, ngettext
 from smsremind.intake.phones import mask
 from smsremind.rules.messages import Planned
+from smsremind.rules.reasons import describe as reason_text
 
 COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
 
@@ -59,12 +61,17 @@ class RunReport:
     def outage(self) -> str | None:
         """One line when the gateway answered nothing but errors, or made the run stop early."""
         if self.stopped:
-            return f"{self.stopped} ({self.deferred + self.held} messages wait)"
+            waiting = self.deferred + self.held
+            text = ngettext("{why} ({n} message waits)", "{why} ({n} messages wait)", waiting)
+            return text.format(why=self.stopped, n=waiting)
         if self.handed and not self.answered:
-            return (
-                f"the gateway answered nothing but errors: {self.held} messages held, "
-                f"{self.unknown} unknown (last: {self.trouble}); the next run tries again"
+            text = _(
+                "the gateway answered nothing but errors: {held} held, {unknown} unknown "
+                "(last: {last}); the next run tries again"
             )
+            held = ngettext("{n} message", "{n} messages", self.held).format(n=self.held)
+            last = reason_text(self.trouble) if self.trouble else self.trouble
+            return text.format(held=held, unknown=self.unknown, last=last)
         return None
 
     @property

@@ -2,6 +2,10 @@
 
 The cron check counts only time *inside the sending window* since the last
 run: a quiet night is normal, an hour of open window without a run is not.
+
+The `--check` line is for people (a monitor shows it to the administrator): it speaks their
+language, after the fixed "OK:"/"PROBLEM:" a monitor may match.  The JSON document's
+``warning`` stays English; ``status(people=True)`` gives it in the user's language.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smsremind.clock import day_start, fmt_local, from_store, to_store
+from smsremind.i18n import N_, _, ngettext
 from smsremind.money import quota
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import QUOTA, aware_lenient, load_stored
+from smsremind.rules.phrases import Phrase
 from smsremind.sending import deliveries
 from smsremind.storage.store import OPEN_MESSAGES, Store
 
@@ -51,46 +57,62 @@ def last_run(store: Store, ctx: planner.PlanContext) -> dict[str, Any] | None:
     }
 
 
-def cron_warning(store: Store, ctx: planner.PlanContext) -> str | None:
+def cron_warning(store: Store, ctx: planner.PlanContext) -> Phrase | None:
     last = store.scalar("SELECT max(now) FROM runs WHERE now <= ?", (to_store(ctx.now),))
     if last is None:
-        return "no run has happened yet: add `smsremind run` to cron (every 5 minutes)"
+        return Phrase.of(N_("no run has happened yet: add `smsremind run` to cron (every 5 minutes)"))
     since = from_store(last, ctx.tz)
     if window_time_between(since, ctx.now, ctx) > timedelta(minutes=ctx.cfg.monitoring.cron_alert_after):
-        return (
-            f"no run since {fmt_local(since)} although the sending window was open: "
-            f"is cron still running `smsremind run`?"
+        text = N_(
+            "no run since {since} although the sending window was open: "
+            "is cron still running `smsremind run`?"
         )
+        return Phrase.of(text, since=fmt_local(since))
     return None
 
 
 def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
     """One line and an exit code for a monitoring system: what needs a human, most urgent first."""
     if not ctx.cfg.enabled:
-        return 0, "OK: sending is disabled (enabled = false); nothing to watch"
+        return 0, "OK: " + _("sending is disabled (enabled = false); nothing to watch")
     today = to_store(day_start(ctx.now.date(), ctx.tz))
     problems: list[tuple[int, str]] = []
     if warning := cron_warning(store, ctx):
-        problems.append((CHECK_CRON, warning))
+        problems.append((CHECK_CRON, warning.shown()))
     last = store.one(
         "SELECT outcome, error FROM runs WHERE now <= ? ORDER BY now DESC, id DESC LIMIT 1",
         (to_store(ctx.now),),
     )
     if last and last["outcome"] == "error":
-        problems.append((CHECK_ERROR, f"the last run ended in error: {last['error']}"))
+        problems.append((CHECK_ERROR, _("the last run ended in error: {error}").format(error=last["error"])))
     bad = store.scalar(
         "SELECT count(*) FROM messages WHERE state IN ('unknown', 'failed') AND "
         "(send_at >= ? OR updated_at >= ?)",
         (today, today),
     )
     if bad:
-        problems.append((CHECK_FAILED, f"{bad} messages failed or have an unknown fate today"))
+        text = ngettext(
+            "{n} message failed or has an unknown fate today",
+            "{n} messages failed or have an unknown fate today",
+            bad,
+        )
+        problems.append((CHECK_FAILED, text.format(n=bad)))
     if held := held_for_quota(store)["messages"]:
-        problems.append((CHECK_HELD, f"{held} messages held: the SMS quota is used up"))
+        text = ngettext(
+            "{n} message held: the SMS quota is used up", "{n} messages held: the SMS quota is used up", held
+        )
+        problems.append((CHECK_HELD, text.format(n=held)))
     if not problems:
         last_at = last_run(store, ctx)
-        return 0, f"OK: last run {last_at['at'] if last_at else 'never'}"
+        when = last_at["at"] if last_at else _("never")
+        return 0, "OK: " + _("last run {at}").format(at=when)
     return problems[0][0], "PROBLEM: " + "; ".join(text for _, text in problems)
+
+
+def _warning(phrase: Phrase | None, people: bool) -> str | None:
+    if phrase is None:
+        return None
+    return phrase.shown() if people else phrase.english
 
 
 def held_for_quota(store: Store) -> dict[str, int]:
@@ -102,7 +124,8 @@ def held_for_quota(store: Store) -> dict[str, int]:
     return {"messages": messages, "parts": parts}
 
 
-def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
+def status(store: Store, ctx: planner.PlanContext, people: bool = False) -> dict[str, Any]:
+    """The `status --json` document; ``people``: its ``warning`` in the user's language."""
     today = planner.day_plan(store, ctx, ctx.now.date(), notices.notices_planned)
     recent = to_store(ctx.now - RECENT)
     attention = load_stored(
@@ -122,7 +145,7 @@ def status(store: Store, ctx: planner.PlanContext) -> dict[str, Any]:
         "now": fmt_local(ctx.now),
         "enabled": ctx.cfg.enabled,
         "last_run": last_run(store, ctx),
-        "warning": cron_warning(store, ctx),
+        "warning": _warning(cron_warning(store, ctx), people),
         "today": counts,
         "planned_today": [p for p in today if p.status in ("planned", "due")],
         "attention": attention,

@@ -21,6 +21,7 @@ from babel.dates import format_date
 
 from smsremind.clock import to_store
 from smsremind.errors import InvalidInputError
+from smsremind.i18n import _
 from smsremind.storage.store import Store
 
 KINDS = ("reminder", "confirmation", "reschedule", "cancellation")
@@ -94,18 +95,18 @@ def allowed() -> str:
 def parse(text: str) -> list[tuple[str, str | None]]:
     """Split into (literal, placeholder-or-None) pieces, rejecting anything but plain names."""
     if not text.strip():
-        raise TemplateError(f"the text is empty; allowed placeholders: {allowed()}")
+        raise TemplateError(_("the text is empty; allowed placeholders: {allowed}").format(allowed=allowed()))
     try:
         pieces = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise TemplateError(
-            f"{exc} (write {{{{ and }}}} for literal braces); allowed placeholders: {allowed()}"
-        ) from None
+        text = _("{error} (write {open} and {close} for literal braces); allowed placeholders: {allowed}")
+        raise TemplateError(text.format(error=exc, open="{{", close="}}", allowed=allowed())) from None
     out: list[tuple[str, str | None]] = []
     for literal, name, spec, conversion in pieces:
         if name is not None and (name not in PLACEHOLDERS or spec or conversion):
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            raise TemplateError(f"{shown} is not allowed; allowed placeholders: {allowed()}")
+            text = _("{shown} is not allowed; allowed placeholders: {allowed}")
+            raise TemplateError(text.format(shown=shown, allowed=allowed()))
         out.append((literal, name))
     return out
 
@@ -195,6 +196,8 @@ class Texts:
 
 def check_kind(kind: str, language: str) -> None:
     if kind not in KINDS:
-        raise InvalidInputError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+        text = _("unknown kind {kind}; kinds: {kinds}")
+        raise InvalidInputError(text.format(kind=repr(kind), kinds=", ".join(KINDS)))
     if language not in LANGUAGES:
-        raise InvalidInputError(f"unknown language {language!r}; languages: {', '.join(LANGUAGES)}")
+        text = _("unknown language {language}; languages: {languages}")
+        raise InvalidInputError(text.format(language=repr(language), languages=", ".join(LANGUAGES)))

@@ -59,7 +59,7 @@ def test_unknown_or_failed_today_is_exit_6(tmp_path: Path) -> None:
         fake.fail_next(status=500)
         cron(tmp_path, "-q", "run", now="2026-11-30 14:05", code=3)
     assert check(tmp_path, "2026-11-30 14:06", 6) == (
-        "PROBLEM: 1 messages failed or have an unknown fate today"
+        "PROBLEM: 1 message failed or has an unknown fate today"
     )
 
 

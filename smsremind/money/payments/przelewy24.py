@@ -31,6 +31,7 @@ import requests
 
 from smsremind.config import Payments
 from smsremind.errors import ConfigError, PaymentError
+from smsremind.i18n import _
 
 TIMEOUT = 15.0
 TIME_LIMIT = 0  # register's timeLimit: 0 = the link does not expire (a bank transfer may take days)
@@ -54,8 +55,9 @@ class Transaction:
             value = data.get(name)
             # JSON integers only: bool is an int in Python, and "2900" or 29.0 is not an amount
             if type(value) is not kind:
-                shown = "missing" if name not in data else f"{type(value).__name__} {value!r}"[:60]
-                raise PaymentError(f"Przelewy24 sent an unreadable transaction status: {name} is {shown}")
+                shown = _("missing") if name not in data else f"{type(value).__name__} {value!r}"[:60]
+                text = _("Przelewy24 sent an unreadable transaction status: {name} is {shown}")
+                raise PaymentError(text.format(name=name, shown=shown))
         return cls(data["sessionId"], data["orderId"], data["status"], data["amount"], data["currency"])
 
 
@@ -87,11 +89,11 @@ class Przelewy24:
     def __init__(self, cfg: Payments, timeout: float = TIMEOUT):
         missing = [k for k in ("merchant_id", "api_key", "crc") if not getattr(cfg, k)]
         if missing:
-            raise ConfigError(
-                "Przelewy24 is not configured: set "
-                + ", ".join(f"[payments] {k}" for k in missing)
-                + " (api_key and crc may come from SMSREMIND_P24_API_KEY / SMSREMIND_P24_CRC)"
+            text = _(
+                "Przelewy24 is not configured: set {keys} "
+                "(api_key and crc may come from SMSREMIND_P24_API_KEY / SMSREMIND_P24_CRC)"
             )
+            raise ConfigError(text.format(keys=", ".join(f"[payments] {k}" for k in missing)))
         self.cfg = cfg
         self.pos_id = cfg.pos_id or cfg.merchant_id
         self.timeout = timeout
@@ -106,24 +108,25 @@ class Przelewy24:
         try:
             response = self.http.request(method, url, json=body, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise PaymentError(f"cannot reach Przelewy24 at {self.cfg.host}: {type(exc).__name__}") from None
+            text = _("cannot reach Przelewy24 at {host}: {error}")
+            raise PaymentError(text.format(host=self.cfg.host, error=type(exc).__name__)) from None
         if response.is_redirect or 300 <= response.status_code < 400:
             where = response.headers.get("Location", "")[:100] or "?"
-            raise PaymentError(
-                f"Przelewy24 at {self.cfg.host} answered a redirect ({response.status_code} to {where}); "
+            text = _(
+                "Przelewy24 at {host} answered a redirect ({status} to {where}); "
                 "not followed: check [payments] base_url and sandbox"
             )
+            raise PaymentError(text.format(host=self.cfg.host, status=response.status_code, where=where))
         try:
             doc = response.json()
         except ValueError:
             doc = {}
         if response.status_code == 401:
-            raise PaymentError(
-                "Przelewy24 refused the credentials ([payments] pos_id / api_key): "
-                f"{_error(doc) or 'Incorrect authentication'}"
-            )
+            text = _("Przelewy24 refused the credentials ([payments] pos_id / api_key): {error}")
+            raise PaymentError(text.format(error=_error(doc) or "Incorrect authentication"))
         if response.status_code >= 500:
-            raise PaymentError(f"Przelewy24 answered {response.status_code}; try again later")
+            text = _("Przelewy24 answered {status}; try again later")
+            raise PaymentError(text.format(status=response.status_code))
         return response.status_code, doc if isinstance(doc, dict) else {}
 
     def register(
@@ -155,7 +158,8 @@ class Przelewy24:
         status, doc = self._call("POST", "/api/v1/transaction/register", body)
         token = (doc.get("data") or {}).get("token") if isinstance(doc.get("data"), dict) else None
         if status != 200 or not token:
-            raise PaymentError(f"Przelewy24 rejected the transaction: {_error(doc) or f'HTTP {status}'}")
+            text = _("Przelewy24 rejected the transaction: {error}")
+            raise PaymentError(text.format(error=_error(doc) or f"HTTP {status}"))
         return str(token)
 
     def status(self, session_id: str) -> Transaction | None:
@@ -165,7 +169,8 @@ class Przelewy24:
             return None
         data = doc.get("data")
         if status != 200 or not isinstance(data, dict):
-            raise PaymentError(f"Przelewy24 status query failed: {_error(doc) or f'HTTP {status}'}")
+            text = _("Przelewy24 status query failed: {error}")
+            raise PaymentError(text.format(error=_error(doc) or f"HTTP {status}"))
         return Transaction.parse(data)
 
     def verify(self, *, session_id: str, order_id: int, amount: int, currency: str) -> None:
@@ -182,7 +187,8 @@ class Przelewy24:
         status, doc = self._call("PUT", "/api/v1/transaction/verify", body)
         data = doc.get("data")
         if status != 200 or not isinstance(data, dict) or data.get("status") != "success":
-            raise PaymentError(f"Przelewy24 did not verify the payment: {_error(doc) or f'HTTP {status}'}")
+            text = _("Przelewy24 did not verify the payment: {error}")
+            raise PaymentError(text.format(error=_error(doc) or f"HTTP {status}"))
 
 
 def _error(doc: dict[str, Any]) -> str:

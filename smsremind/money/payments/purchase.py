@@ -29,6 +29,7 @@ from smsremind import mail
 from smsremind.clock import from_store, to_store
 from smsremind.config import Config
 from smsremind.errors import ConfigError, InvalidInputError, MailError, PaymentError
+from smsremind.i18n import N_, _
 from smsremind.money import invoice, quota
 from smsremind.storage.store import Store
 
@@ -49,7 +50,8 @@ COUNTRY = {"PLN": "PL", "CZK": "CZ"}
 def price_of(cfg: Config, pack: int) -> Decimal:
     if pack not in cfg.payments.packs:
         sizes = ", ".join(str(p) for p in cfg.payments.packs)
-        raise InvalidInputError(f"there is no pack of {pack} SMS; packs: {sizes}")
+        text = _("there is no pack of {pack} SMS; packs: {sizes}")
+        raise InvalidInputError(text.format(pack=pack, sizes=sizes))
     return cfg.payments.packs[pack]
 
 
@@ -60,7 +62,7 @@ def minor_units(price: Decimal) -> int:
 def get(store: Store, ref: str | int) -> dict[str, Any]:
     row = store.one("SELECT * FROM payments WHERE id = ? OR session_id = ?", (ref, str(ref)))
     if row is None:
-        raise InvalidInputError(f"no purchase {ref!r}")
+        raise InvalidInputError(_("no purchase {ref}").format(ref=repr(ref)))
     return row
 
 
@@ -145,10 +147,8 @@ def settle(
             return "expired"
         return str(p["state"])
     if tx.session_id != p["session_id"]:
-        raise PaymentError(
-            f"Przelewy24 answered about session {tx.session_id[:40]!r}, not {p['session_id']}; "
-            "nothing credited"
-        )
+        text = _("Przelewy24 answered about session {other}, not {session}; nothing credited")
+        raise PaymentError(text.format(other=repr(tx.session_id[:40]), session=p["session_id"]))
     if tx.status == RETURNED:
         _update(store, payment_id, now, state="failed", error="the payment was returned")
         return "failed"
@@ -205,18 +205,18 @@ def invoice_problems(cfg: Config) -> list[str]:
 def check_invoice_config(cfg: Config) -> None:
     missing = invoice_problems(cfg)
     if missing:
-        raise ConfigError(
-            f"cannot issue an invoice: set {', '.join(missing)} in {cfg.path} (nothing was registered)"
-        )
+        text = _("cannot issue an invoice: set {keys} in {path} (nothing was registered)")
+        raise ConfigError(text.format(keys=", ".join(missing), path=cfg.path))
 
 
 def next_invoice_number(conn: Any, cfg: Config, now: datetime) -> str:
     """The next number of ``[payments] invoice_series`` for this account and year ({n}: 0001, …)."""
     pay = cfg.payments
     if "{account}" in pay.invoice_series and not pay.account:
-        raise ConfigError(f"cannot number the invoice: set [payments] account in {cfg.path}")
+        text = _("cannot number the invoice: set [payments] account in {path}")
+        raise ConfigError(text.format(path=cfg.path))
     frame = pay.invoice_series.replace("{account}", pay.account).replace("{year}", now.strftime("%Y"))
-    prefix, _, suffix = frame.partition("{n}")
+    prefix, _n, suffix = frame.partition("{n}")
     pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix))
     rows = conn.execute("SELECT invoice_number FROM payments WHERE invoice_number IS NOT NULL")
     used = [int(m.group(1)) for (number,) in rows if (m := pattern.fullmatch(number))]
@@ -311,7 +311,7 @@ def check_pending(store: Store, cfg: Config, now: datetime) -> list[tuple[str, s
     try:
         _check_open(store, cfg, now, changed)
     except Exception as exc:
-        log.warning("purchases not checked: %s: %s; sending goes on", type(exc).__name__, exc)
+        log.warning(N_("purchases not checked: %s: %s; sending goes on"), type(exc).__name__, exc)
     return changed
 
 
@@ -332,7 +332,7 @@ def _check_open(store: Store, cfg: Config, now: datetime, changed: list[tuple[st
     try:
         client = Przelewy24(cfg.payments)
     except ConfigError as exc:  # misconfigured: say so, but do not stop sending
-        log.warning("pending purchases not checked: %s", exc)
+        log.warning(N_("pending purchases not checked: %s"), exc)
         return
     claim = new_claim()
     for row in rows:
@@ -348,4 +348,4 @@ def _check_open(store: Store, cfg: Config, now: datetime, changed: list[tuple[st
             if state != row["state"]:
                 changed.append((row["session_id"], state))
         except (PaymentError, MailError, ConfigError) as exc:
-            log.warning("purchase %s: %s", row["session_id"], exc)
+            log.warning(N_("purchase %s: %s"), row["session_id"], exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smsremind.config import Config
 from smsremind.errors import ConfigError
+from smsremind.i18n import _
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 
 __all__ = ["Delivery", "Gateway", "Outcome", "Result", "Sms", "make"]
@@ -50,11 +51,12 @@ def check_can_receive(cfg: Config) -> None:
         return
     if g.provider == "smsbrana":
         if g.sender_id:
-            raise ConfigError(
-                f'{cfg.path}: [replies] enabled = true needs [gateway] sender_id = "" with SMSbrána: '
+            text = _(
+                '{path}: [replies] enabled = true needs [gateway] sender_id = "" with SMSbrána: '
                 "patients' answers reach SMSbrána's inbox only from its system number, not from "
                 "an authorised number of your own"
             )
+            raise ConfigError(text.format(path=cfg.path))
         return
     names = {"[gateway] sender": g.sender} | {
         f'[practices."{name}"] sender': p.sender for name, p in cfg.practices.items() if p.sender
@@ -63,10 +65,11 @@ def check_can_receive(cfg: Config) -> None:
         if g.provider == "serwersms" and sender in ("", "2waySMS"):
             continue  # "" = SMS ECO+ (answers linked to the message); "2waySMS" = a number
         if not _is_number(sender):
-            raise ConfigError(
-                f'{cfg.path}: [replies] enabled = true, but {key} = "{sender}" is a name patients '
+            text = _(
+                '{path}: [replies] enabled = true, but {key} = "{sender}" is a name patients '
                 "cannot answer; use a phone number the gateway receives on (e.g. +48500100200)"
             )
+            raise ConfigError(text.format(path=cfg.path, key=key, sender=sender))
 
 
 def _is_number(sender: str) -> bool:

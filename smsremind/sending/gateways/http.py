@@ -32,6 +32,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
 from smsremind.errors import GatewayError
+from smsremind.i18n import _
+from smsremind.rules.reasons import RATE_LIMITED
 from smsremind.sending.gateways.base import Outcome, Result
 
 _written = threading.local()  # .done: the current request of this thread went out in full
@@ -111,11 +113,19 @@ def request(
         return failure(exc)
     if 300 <= response.status_code < 400:
         where = urlsplit(response.headers.get("Location", ""))  # the host only: the query may hold a number
-        target = f" to {where.scheme}://{where.netloc}" if where.netloc else ""
-        raise GatewayError(
-            f"{gateway} answered HTTP {response.status_code}, a redirect{target}; smsremind never follows "
-            "a gateway's redirect (nothing was sent): check [gateway] base_url"
+        target = f"{where.scheme}://{where.netloc}" if where.netloc else ""
+        text = (
+            _(
+                "{gateway} answered HTTP {status}, a redirect to {target}; smsremind never follows "
+                "a gateway's redirect (nothing was sent): check [gateway] base_url"
+            )
+            if target
+            else _(
+                "{gateway} answered HTTP {status}, a redirect; smsremind never follows "
+                "a gateway's redirect (nothing was sent): check [gateway] base_url"
+            )
         )
+        raise GatewayError(text.format(gateway=gateway, status=response.status_code, target=target))
     return response
 
 
@@ -148,9 +158,7 @@ def failure(exc: requests.RequestException) -> Result:
 def http_error(status: int, retry_after: str | None) -> Result | None:
     """429 and 5xx: the gateway did not take the message."""
     if status == 429:
-        return Result(
-            Outcome.TRANSIENT, reason="rate limited by the gateway (429)", retry_after=wait_of(retry_after)
-        )
+        return Result(Outcome.TRANSIENT, reason=RATE_LIMITED, retry_after=wait_of(retry_after))
     if status >= 500:
         return Result(Outcome.TRANSIENT, reason=f"gateway error {status}")
     return None

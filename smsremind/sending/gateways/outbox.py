@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from smsremind.errors import GatewayError
+from smsremind.i18n import N_, _
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
 from smsremind.storage.files import append_private, check_path
@@ -48,9 +49,8 @@ class OutboxGateway(Gateway):
             with open(self.path, "rb") as fh:
                 first = fh.readline(65536)
         if first and not first.startswith(b"{"):
-            raise GatewayError(
-                f"{self.path} is not an smsremind outbox (not JSON lines); refusing to write to it"
-            )
+            text = _("{path} is not an smsremind outbox (not JSON lines); refusing to write to it")
+            raise GatewayError(text.format(path=self.path))
         self._checked = True
 
     def send(self, sms: Sms, now: datetime, resend: bool = False) -> Result:
@@ -86,7 +86,7 @@ class OutboxGateway(Gateway):
             return False
 
     def check(self) -> str:
-        return f"outbox: messages are written to {self.path}, nothing is sent"
+        return _("outbox: messages are written to {path}, nothing is sent").format(path=self.path)
 
     def replies(self, since: datetime) -> list[Incoming]:
         try:
@@ -95,7 +95,7 @@ class OutboxGateway(Gateway):
         except FileNotFoundError:
             return []
         except (OSError, UnicodeDecodeError) as exc:
-            log.warning("cannot read %s: %s", self.inbox, exc)
+            log.warning(N_("cannot read %s: %s"), self.inbox, exc)
             return []
         found = []
         for number, line in enumerate(lines, 1):
@@ -105,7 +105,9 @@ class OutboxGateway(Gateway):
             if item is not None and item.received_at < since:
                 continue  # older than any message it could answer; stored back then
             if item is None:  # kept in the file: fix it and the next run takes it
-                log.warning('%s line %d: not {"from", "text", "received_at"}; skipped', self.inbox, number)
+                log.warning(
+                    N_('%s line %d: not {"from", "text", "received_at"}; skipped'), self.inbox, number
+                )
             else:
                 found.append(item)
         return found

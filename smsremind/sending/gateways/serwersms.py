@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.i18n import N_, _
 from smsremind.replies.inbox import Incoming
+from smsremind.rules.reasons import FOUND_AFTER_UNCERTAIN, NO_STATUS
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import send, session
 
@@ -34,14 +36,14 @@ HOST = "https://api2.serwersms.pl"
 WARSAW = ZoneInfo("Europe/Warsaw")  # the API's dates carry no zone: Polish time
 STAMP = "%Y-%m-%d %H:%M:%S"
 FATAL = {  # account problems: stop the run, say what to do
-    1001: "the token was refused; check [gateway] token",
-    1002: "this account may not use the API",
-    1003: "this IP address is not allowed",
-    1005: "no permission",
-    1007: "the account is not fully active",
-    3000: "the SMS ECO+ limit is used up; top up the SerwerSMS account",
-    3001: "no permission to send SMS ECO+",
-    3002: "the SMS FULL limit is used up; top up the SerwerSMS account",
+    1001: N_("the token was refused; check [gateway] token"),
+    1002: N_("this account may not use the API"),
+    1003: N_("this IP address is not allowed"),
+    1005: N_("no permission"),
+    1007: N_("the account is not fully active"),
+    3000: N_("the SMS ECO+ limit is used up; top up the SerwerSMS account"),
+    3001: N_("no permission to send SMS ECO+"),
+    3002: N_("the SMS FULL limit is used up; top up the SerwerSMS account"),
     3003: "no permission to send SMS FULL",
     3009: "no permission to send SMS",
     3100: "sending is blocked on this account",
@@ -67,7 +69,7 @@ class SerwersmsGateway(Gateway):
 
     def __init__(self, cfg: GatewayConfig):
         if not cfg.token:
-            raise ConfigError('[gateway] provider = "serwersms" needs token (or SMSREMIND_SMSAPI_TOKEN)')
+            raise ConfigError(_('[gateway] provider = "serwersms" needs token (or SMSREMIND_SMSAPI_TOKEN)'))
         self.cfg = cfg
         self.base = (cfg.base_url or HOST).rstrip("/")
         self.http = session(cfg.workers)
@@ -104,7 +106,7 @@ class SerwersmsGateway(Gateway):
         if item.get("status") == "unsent":
             code, message = item.get("error_code", ""), item.get("error_message", "not sent")
             return Result(Outcome.REJECTED, reason=f"SerwerSMS {code}: {message}")
-        return Result(Outcome.UNKNOWN, reason="answer without the message's status")
+        return Result(Outcome.UNKNOWN, reason=NO_STATUS)
 
     def lookup(self, sms: Sms) -> Result | None:
         """Does SerwerSMS hold a message with our unique_id?"""
@@ -117,19 +119,20 @@ class SerwersmsGateway(Gateway):
                     Outcome.ACCEPTED,
                     gateway_id=str(item["id"]),
                     parts=_int(item.get("parts")) or sms.parts,
-                    reason="found after an uncertain attempt",
+                    reason=FOUND_AFTER_UNCERTAIN,
                 )
         return None
 
     def check(self) -> str:
         doc = self._call("account/limits", {"show_type": True})
         if isinstance(doc, Result):
-            raise GatewayError(f"SerwerSMS did not answer at {self.base}: {doc.reason}")
+            text = _("SerwerSMS did not answer at {url}: {reason}")
+            raise GatewayError(text.format(url=self.base, reason=doc.reason))
         if "error" in doc:
             _error(doc["error"])
-            raise GatewayError(f"SerwerSMS refused the account check: {doc['error']}")
+            raise GatewayError(_("SerwerSMS refused the account check: {error}").format(error=doc["error"]))
         limits = ", ".join(f"{i.get('type')} {i.get('value')}" for i in doc.get("items") or [])
-        return f"SerwerSMS at {self.base}: token accepted; limits: {limits}"
+        return _("SerwerSMS at {url}: token accepted; limits: {limits}").format(url=self.base, limits=limits)
 
     def delivery(self, gateway_id: str) -> Delivery | None:
         doc = self._call("messages/reports", {"id": gateway_id})
@@ -147,7 +150,7 @@ class SerwersmsGateway(Gateway):
             body = {"date_from": since.astimezone(WARSAW).strftime(STAMP), "page": page, "limit": PAGE}
             doc = self._call("messages/recived", body)
             if isinstance(doc, Result) or "error" in doc:
-                log.warning("SerwerSMS: could not list incoming messages; the next run tries again")
+                log.warning(N_("SerwerSMS: could not list incoming messages; the next run tries again"))
                 return found
             found += [m for m in map(_incoming, doc.get("items") or []) if m is not None]
             pages = _int((doc.get("paging") or {}).get("count")) or 1
@@ -178,7 +181,7 @@ def _error(error: Any) -> Result:
     code = _int(error.get("code")) if isinstance(error, dict) else None
     message = error.get("message", "") if isinstance(error, dict) else str(error)
     if code in FATAL:
-        raise GatewayError(f"SerwerSMS {code}: {FATAL[code]}")
+        raise GatewayError(_("SerwerSMS {code}: {problem}").format(code=code, problem=_(FATAL[code])))
     return Result(Outcome.REJECTED, reason=f"SerwerSMS {code}: {message}")
 
 

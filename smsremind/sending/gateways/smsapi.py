@@ -27,15 +27,16 @@ import requests
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.i18n import N_, _
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import json_object, request, send, session
 
 HOSTS = {"pl": "https://api.smsapi.pl", "com": "https://api.smsapi.com"}
 ALREADY_SENT = 53
 CREDENTIALS = {
-    101: "authorization failed",
-    102: "wrong login or password",
-    105: "this IP address is not allowed",
+    101: N_("authorization failed"),
+    102: N_("wrong login or password"),
+    105: N_("this IP address is not allowed"),
 }
 OUT_OF_POINTS = 103
 SENDER_UNKNOWN = 14
@@ -44,7 +45,9 @@ TRANSIENT = {200, 201, 202, 203, 999}
 # clients); every other one is final, UNKNOWN and NOT_FOUND included, and is not asked again.
 PENDING = {"QUEUE", "SENT"}
 FAILED = {"UNDELIVERED", "FAILED", "EXPIRED", "STOP", "REJECTED"}
-NO_POLLING = "answers reach SMSAPI only by callback: they cannot be fetched; its blacklist is read instead"
+NO_POLLING = N_(
+    "answers reach SMSAPI only by callback: they cannot be fetched; its blacklist is read instead"
+)
 PAGE = 100
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class SmsapiGateway(Gateway):
 
     def __init__(self, cfg: GatewayConfig):
         if not cfg.token:
-            raise ConfigError('[gateway] provider = "smsapi" needs token (or SMSREMIND_SMSAPI_TOKEN)')
+            raise ConfigError(_('[gateway] provider = "smsapi" needs token (or SMSREMIND_SMSAPI_TOKEN)'))
         self.base = (cfg.base_url or HOSTS[cfg.smsapi_domain]).rstrip("/")
         self.timeout = cfg.timeout
         self.http = session(cfg.workers)
@@ -103,13 +106,12 @@ class SmsapiGateway(Gateway):
         if code == ALREADY_SENT:  # an earlier attempt with this idx got through
             return Result(Outcome.ACCEPTED, parts=sms.parts, reason="already accepted (idx)")
         if code in CREDENTIALS:
-            raise GatewayError(f"SMSAPI: {CREDENTIALS[code]} ({code}); check [gateway] token")
+            raise _credentials(code)
         if code == OUT_OF_POINTS:
-            raise GatewayError("SMSAPI: the account has no points left (103); top it up at smsapi.pl")
+            raise GatewayError(_("SMSAPI: the account has no points left (103); top it up at smsapi.pl"))
         if code == SENDER_UNKNOWN:
-            raise GatewayError(
-                f"SMSAPI: sender name {sms.sender!r} is not registered (14); check [gateway] sender"
-            )
+            text = _("SMSAPI: sender name {sender} is not registered (14); check [gateway] sender")
+            raise GatewayError(text.format(sender=repr(sms.sender)))
         if code in TRANSIENT:
             return Result(Outcome.TRANSIENT, reason=f"SMSAPI {code}: {message}")
         return Result(Outcome.REJECTED, reason=f"SMSAPI {code}: {message}")
@@ -117,14 +119,17 @@ class SmsapiGateway(Gateway):
     def check(self) -> str:
         doc = self._post({"to": "48500000000", "message": "test", "format": "json", "test": "1"})
         if isinstance(doc, Result):
-            raise GatewayError(f"SMSAPI did not answer at {self.base}: {doc.reason}")
+            text = _("SMSAPI did not answer at {url}: {reason}")
+            raise GatewayError(text.format(url=self.base, reason=doc.reason))
         if doc.get("error"):
             code = _code(doc["error"])
             if code in CREDENTIALS:
-                raise GatewayError(f"SMSAPI: {CREDENTIALS[code]} ({code}); check [gateway] token")
+                raise _credentials(code)
             if code != 13:  # the test number itself may be refused; the token was fine
-                raise GatewayError(f"SMSAPI test message refused: {doc['error']}: {doc.get('message', '')}")
-        return f"SMSAPI at {self.base}: token accepted (test message, nothing sent); {NO_POLLING}"
+                text = _("SMSAPI test message refused: {error}: {message}")
+                raise GatewayError(text.format(error=doc["error"], message=doc.get("message", "")))
+        text = _("SMSAPI at {url}: token accepted (test message, nothing sent); {replies}")
+        return text.format(url=self.base, replies=_(NO_POLLING))
 
     def delivery(self, gateway_id: str) -> Delivery | None:
         """The status of one message; any answer that is not a status is "no report this time"."""
@@ -190,6 +195,11 @@ def _parts(doc: object) -> int | None:
     value = doc.get("parts") if isinstance(doc, dict) else None
     code = _code(value) if value is not None else None
     return code if code is not None and code > 0 else None
+
+
+def _credentials(code: int) -> GatewayError:
+    text = _("SMSAPI: {problem} ({code}); check [gateway] token")
+    return GatewayError(text.format(problem=_(CREDENTIALS[code]), code=code))
 
 
 def _unreadable(what: str) -> Result:

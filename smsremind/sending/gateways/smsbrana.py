@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.i18n import N_, _
 from smsremind.replies.inbox import Incoming
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import send, session
@@ -52,14 +53,15 @@ PRAGUE = ZoneInfo("Europe/Prague")
 INBOX_TIME = "%Y%m%dT%H%M%S"  # Prague local time
 INBOX_FULL = 100  # items; an inbox this full is emptied once its answers are stored
 DUPLICATE = -1
-FATAL = {  # code -> (what happened, what to do)
-    2: ("invalid login", "check [gateway] login"),
-    3: ("invalid hash or password", "check [gateway] password"),
-    4: ("the clock differs too much from SMSbrána's", "synchronise this machine's clock (NTP)"),
-    5: ("this IP address is not allowed", "allow it in the SMS Connect settings"),
-    6: ("invalid action", "report this as a bug in smsremind"),
-    9: ("not enough credit", "top up the SMSbrána account"),
+FATAL = {  # code -> (what happened, what to do): said to people, in their language
+    2: (N_("invalid login"), N_("check [gateway] login")),
+    3: (N_("invalid hash or password"), N_("check [gateway] password")),
+    4: (N_("the clock differs too much from SMSbrána's"), N_("synchronise this machine's clock (NTP)")),
+    5: (N_("this IP address is not allowed"), N_("allow it in the SMS Connect settings")),
+    6: (N_("invalid action"), N_("report this as a bug in smsremind")),
+    9: (N_("not enough credit"), N_("top up the SMSbrána account")),
 }
+# stored as reasons in these words (English, like the gateways' own answers)
 TRANSIENT = {1: "unknown error", 7: "salt already used today", 8: "no database connection"}
 REJECTED = {10: "invalid number", 11: "empty message", 12: "message too long"}
 # inbox delivery status -> (word, final, failed)
@@ -79,7 +81,7 @@ class SmsbranaGateway(Gateway):
     def __init__(self, cfg: GatewayConfig, keep_inbox: bool = False):
         if not cfg.login or not cfg.password:
             raise ConfigError(
-                '[gateway] provider = "smsbrana" needs login and password (or SMSREMIND_SMSBRANA_PASSWORD)'
+                _('[gateway] provider = "smsbrana" needs login and password (or SMSREMIND_SMSBRANA_PASSWORD)')
             )
         self.cfg = cfg
         self.url = f"{cfg.base_url.rstrip('/')}/smsconnect/http.php" if cfg.base_url else URL
@@ -137,12 +139,14 @@ class SmsbranaGateway(Gateway):
     def check(self) -> str:
         root = self._call("credit_info")
         if isinstance(root, Result):
-            raise GatewayError(f"SMSbrána did not answer at {self.url}: {root.reason}")
+            text = _("SMSbrána did not answer at {url}: {reason}")
+            raise GatewayError(text.format(url=self.url, reason=root.reason))
         code = int(root.findtext("err", "1"))
         if code:
-            what = FATAL[code][0] if code in FATAL else TRANSIENT.get(code, "error")
-            raise GatewayError(f"SMSbrána {code}: {what}")
-        return f"SMSbrána at {self.url}: login accepted, credit {root.findtext('credit')}"
+            what = _(FATAL[code][0]) if code in FATAL else TRANSIENT.get(code, _("error"))
+            raise GatewayError(_("SMSbrána {code}: {what}").format(code=code, what=what))
+        text = _("SMSbrána at {url}: login accepted, credit {credit}")
+        return text.format(url=self.url, credit=root.findtext("credit"))
 
     def _inbox(self, delete: bool) -> ET.Element | None:
         root = self._call("inbox", **({"delete": "1"} if delete else {}))
@@ -212,7 +216,8 @@ def auth_hash(password: str, stamp: str, salt: str) -> str:
 def _error(code: int) -> Result:
     if code in FATAL:
         what, todo = FATAL[code]
-        raise GatewayError(f"SMSbrána {code}: {what}; {todo}")
+        text = _("SMSbrána {code}: {what}; {todo}")
+        raise GatewayError(text.format(code=code, what=_(what), todo=_(todo)))
     if code in TRANSIENT:
         return Result(Outcome.TRANSIENT, reason=f"SMSbrána {code}: {TRANSIENT[code]}")
     return Result(Outcome.REJECTED, reason=f"SMSbrána {code}: {REJECTED.get(code, 'refused')}")

@@ -32,7 +32,9 @@ import requests
 
 from smsremind.config import Gateway as GatewayConfig
 from smsremind.errors import ConfigError, GatewayError
+from smsremind.i18n import N_, _
 from smsremind.replies.inbox import Incoming
+from smsremind.rules.reasons import FOUND_AFTER_UNCERTAIN
 from smsremind.sending.gateways.base import Delivery, Gateway, Outcome, Result, Sms
 from smsremind.sending.gateways.http import json_object, request, session, wait_of
 
@@ -43,13 +45,13 @@ REJECTED = {
     21610: "the recipient has unsubscribed (STOP)",
     21408: "no permission to send to this region",
 }
-CONFIG = {
-    20003: "authentication failed; check account_sid and auth_token",
-    21606: "the 'From' number cannot send SMS",
-    21212: "invalid 'From' number",
-    21603: "a 'From' number or messaging_service_sid is required",
-    21604: "a 'To' number is required",
-    20404: "account or messaging service not found",
+CONFIG = {  # said to people (the run stops), in their language
+    20003: N_("authentication failed; check account_sid and auth_token"),
+    21606: N_("the 'From' number cannot send SMS"),
+    21212: N_("invalid 'From' number"),
+    21603: N_("a 'From' number or messaging_service_sid is required"),
+    21604: N_("a 'To' number is required"),
+    20404: N_("account or messaging service not found"),
 }
 FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
 # MessageInstance.Status of twilio-python: anything else is not a delivery state.
@@ -76,8 +78,10 @@ class TwilioGateway(Gateway):
     def __init__(self, cfg: GatewayConfig, numbers: tuple[str, ...] = ()):
         if not cfg.account_sid or not cfg.auth_token:
             raise ConfigError(
-                '[gateway] provider = "twilio" needs account_sid and auth_token '
-                "(or SMSREMIND_TWILIO_AUTH_TOKEN)"
+                _(
+                    '[gateway] provider = "twilio" needs account_sid and auth_token '
+                    "(or SMSREMIND_TWILIO_AUTH_TOKEN)"
+                )
             )
         self.cfg = cfg
         self.base = f"{(cfg.base_url or HOST).rstrip('/')}/2010-04-01/Accounts/{cfg.account_sid}"
@@ -121,7 +125,9 @@ class TwilioGateway(Gateway):
                 reason=f"Twilio {response.status_code}: it may have sent the message",
             )
         if code in CONFIG or response.status_code == 401:
-            raise GatewayError(f"Twilio {code or response.status_code}: {CONFIG.get(code, message)}")
+            problem = _(CONFIG[code]) if code in CONFIG else message
+            text = _("Twilio {code}: {problem}")
+            raise GatewayError(text.format(code=code or response.status_code, problem=problem))
         if code in REJECTED:
             return Result(Outcome.REJECTED, reason=f"Twilio {code}: {REJECTED[code]}")
         return Result(
@@ -146,23 +152,23 @@ class TwilioGateway(Gateway):
                     Outcome.ACCEPTED,
                     gateway_id=str(doc.get("sid")),
                     parts=_int(doc.get("num_segments")) or None,
-                    reason="found after an uncertain attempt",
+                    reason=FOUND_AFTER_UNCERTAIN,
                 )
         return None
 
     def check(self) -> str:
         response = self._request("GET", f"{self.base}.json")
         if isinstance(response, Result):
-            raise GatewayError(f"Twilio did not answer: {response.reason}")
+            raise GatewayError(_("Twilio did not answer: {reason}").format(reason=response.reason))
         if response.status_code != 200:
-            raise GatewayError(
-                f"Twilio refused the account check (HTTP {response.status_code}); "
-                "check account_sid and auth_token"
-            )
+            text = _("Twilio refused the account check (HTTP {status}); check account_sid and auth_token")
+            raise GatewayError(text.format(status=response.status_code))
         doc = json_object(response)
         if doc is None:
-            raise GatewayError(f"Twilio answered the account check with something unreadable ({self.base})")
-        return f"Twilio account {doc.get('friendly_name', self.cfg.account_sid)} ({doc.get('status', '?')})"
+            text = _("Twilio answered the account check with something unreadable ({url})")
+            raise GatewayError(text.format(url=self.base))
+        name, state = doc.get("friendly_name", self.cfg.account_sid), doc.get("status", "?")
+        return _("Twilio account {name} ({state})").format(name=name, state=state)
 
     def delivery(self, gateway_id: str) -> Delivery | None:
         response = self._request("GET", f"{self.base}/Messages/{gateway_id}.json")
@@ -192,7 +198,7 @@ class TwilioGateway(Gateway):
     def _inbound(self, url: str, params: dict[str, str] | None) -> list[Incoming]:
         found: list[Incoming] = []
         host = (self.cfg.base_url or HOST).rstrip("/")
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             try:
                 # a redirect is no listing (see gateways.http)
                 response = self.http.get(url, params=params, timeout=self.timeout, allow_redirects=False)
@@ -200,7 +206,7 @@ class TwilioGateway(Gateway):
             except (requests.RequestException, ValueError):
                 doc = None
             if not isinstance(doc, dict):  # what was read is kept; the next run reads again
-                log.warning("Twilio: could not list incoming messages; the next run tries again")
+                log.warning(N_("Twilio: could not list incoming messages; the next run tries again"))
                 return found
             found += [m for m in map(_answer, doc.get("messages") or []) if m is not None]
             next_uri = doc.get("next_page_uri")
