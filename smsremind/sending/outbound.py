@@ -127,7 +127,7 @@ class Outbound:
             self.report.answered += 1
         else:
             self.report.trouble = result.reason or self.report.trouble
-        self.report.stopped = self.dispatcher.pause.stopped
+        self.report.stopped = self.dispatcher.pause.halt
         self._finish(p, result, delivery.attempts)
 
     def _finish(self, p: Planned, result: Result, attempts: int, retry_later: bool = True) -> None:

@@ -27,6 +27,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from smsremind.i18n import N_
+from smsremind.rules.phrases import Phrase
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ class Pause:
         self.clock, self.sleep = clock, sleep
         self.deadline = clock() + max(budget, 0.0)
         self.until = 0.0
-        self.stopped: str | None = None
+        self.halt: Phrase | None = None  # why sending stopped: stored in English, said in the language
         self.lock = threading.Lock()
 
     def ask(self, seconds: float, gateway: str) -> None:
@@ -90,11 +92,17 @@ class Pause:
         with self.lock:
             until = self.clock() + seconds
             if until > self.deadline:
-                self.stopped = self.stopped or (
-                    f"{gateway} asked to wait {seconds:.0f} s (Retry-After), longer than this run may "
+                text = N_(
+                    "{gateway} asked to wait {seconds} s (Retry-After), longer than this run may "
                     "wait; sending stopped, the next run goes on"
                 )
+                self.halt = self.halt or Phrase.of(text, gateway=gateway, seconds=f"{seconds:.0f}")
             self.until = max(self.until, until)
+
+    @property
+    def stopped(self) -> str | None:
+        """The reason a message not sent because of the stop keeps (English, as stored)."""
+        return self.halt.english if self.halt else None
 
     def wait(self) -> bool:
         """Sleep out the pause; False when the run must stop sending."""
