@@ -1,106 +1,61 @@
-"""A text computed once and written twice: English for JSON, the user's language for people.
+"""Days and times inside a :class:`smsremind.i18n.Later` message, with the language's weekdays.
 
-`explain --json` and `status --json` put some computed sentences into their documents, where
-machines read them and they must not change with the language; the same sentences are printed
-for people in Polish or Czech.  A :class:`Phrase` keeps the ``N_``-marked English template and
-the raw values (times, days, nested phrases), and renders either way on demand, so neither
-rendering depends on the language that happened to be active when it was computed (steps
-1-3 of the schedule are cached across calls).
+`explain --json` carries each step's text in English ("Saturday is not a sending day -> Fri
+2026-11-27"), the same in every language; people read it in theirs ("sobota to nie dzień
+wysyłki -> Pt. 2026-11-27").  A step is a ``Later`` message; the dates in its fields are
+:class:`Dated` values: the English as ``strftime`` writes it (as before translations existed),
+translated with Babel's weekday names when the message is shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date, datetime
+from typing import cast
 
 from babel.dates import format_date
 
 from smsremind import i18n
+from smsremind.i18n import Later
+
+MOMENT, DAY, WEEKDAY = "%a %Y-%m-%d %H:%M", "%a %Y-%m-%d", "%A"
 
 
-@dataclass(frozen=True)
-class Moment:
-    """A wall time with its weekday: "Mon 2026-12-07 14:00" (pl "Pon. 2026-12-07 14:00")."""
-
-    value: datetime
-
-
-@dataclass(frozen=True)
-class Day:
-    """A date with its weekday: "Mon 2026-12-07"."""
+class Dated(Later):
+    """A date in one of the formats above: "Mon 2026-12-07 14:00", "Mon 2026-12-07", "Monday"."""
 
     value: date
+    pattern: str
 
+    def __new__(cls, value: date, pattern: str) -> Dated:
+        made = cast(Dated, super().__new__(cls, value.strftime(pattern)))  # no fields: no braces read
+        made.value, made.pattern = value, pattern
+        return made
 
-@dataclass(frozen=True)
-class Weekday:
-    """A weekday's full name: "Saturday" (pl "sobota", cs "sobota")."""
-
-    value: date
-
-
-@dataclass(frozen=True)
-class Phrase:
-    template: str  # marked with N_ where the phrase is made
-    args: tuple[tuple[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, template: str, **args: Any) -> Phrase:
-        return cls(template, tuple(args.items()))
-
-    @property
-    def english(self) -> str:
-        """As the JSON documents carry it (and as it read before translations existed)."""
-        return self.template.format(**{k: _english(v) for k, v in self.args})
-
-    def shown(self) -> str:
-        """In the user's language, weekdays included."""
+    def translated(self) -> str:
         if i18n.language() == "en":
-            return self.english
-        return i18n._(self.template).format(**{k: _local(v) for k, v in self.args})
+            return str(self)
+        if self.pattern == WEEKDAY:
+            return _weekday(self.value, "EEEE")
+        return _short(self.value) + self.value.strftime(self.pattern.removeprefix("%a"))
 
 
-def _english(value: Any) -> Any:
-    if isinstance(value, Phrase):
-        return value.english
-    if isinstance(value, Moment):
-        return value.value.strftime("%a %Y-%m-%d %H:%M")
-    if isinstance(value, Day):
-        return value.value.strftime("%a %Y-%m-%d")
-    if isinstance(value, Weekday):
-        return value.value.strftime("%A")
-    return _plain(value)
+def moment(value: datetime) -> Dated:
+    return Dated(value, MOMENT)
 
 
-def _local(value: Any) -> Any:
-    if isinstance(value, Phrase):
-        return value.shown()
-    if isinstance(value, Moment):
-        return f"{_short(value.value)} {value.value:%Y-%m-%d %H:%M}"
-    if isinstance(value, Day):
-        return f"{_short(value.value)} {value.value:%Y-%m-%d}"
-    if isinstance(value, Weekday):
-        return _weekday(value.value, "EEEE")
-    return _plain(value)
+def day(value: date) -> Dated:
+    return Dated(value, DAY)
 
 
-def _plain(value: Any) -> Any:
-    """Dates and times as ISO numbers in every language (what the tables show)."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return value
+def weekday(value: date) -> Dated:
+    return Dated(value, WEEKDAY)
 
 
-def _weekday(day: date, pattern: str) -> str:
-    return format_date(day, pattern, locale=i18n.babel_locale())
+def _weekday(value: date, pattern: str) -> str:
+    return format_date(value, pattern, locale=i18n.babel_locale())
 
 
-def _short(day: date) -> str:
+def _short(value: date) -> str:
     """Capitalised like "Mon": Czech "po" (Monday) would otherwise read as "after"."""
-    name = _weekday(day, "EEE")
+    name = _weekday(value, "EEE")
     return name[:1].upper() + name[1:]

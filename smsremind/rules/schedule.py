@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from smsremind.i18n import N_
-from smsremind.rules.phrases import Day, Moment, Phrase, Weekday
+from smsremind.i18n import N_, Later, _
+from smsremind.rules import phrases
 
 NO_SEND_DAY = "no-send-day"
 BOOKED_TOO_LATE = "booked-too-late"
@@ -66,22 +66,22 @@ class Calendar:
         self.skip_weekends = skip_weekends
         self.holiday = holiday
 
-    def why_not(self, day: date) -> Weekday | Phrase | None:
+    def why_not(self, day: date) -> Later | None:
         """None for a sending day; else the weekday (Saturday, Sunday) or the holiday's name."""
         if self.skip_weekends and day.weekday() >= 5:
-            return Weekday(day)
+            return phrases.weekday(day)
         name = self.holiday(day)
-        return Phrase.of(N_("holiday ({name})"), name=name) if name else None
+        return Later(N_("holiday ({name})"), name=name) if name else None
 
     def earlier(self, day: date) -> date | None:
-        for _ in range(_SEARCH_DAYS):
+        for _step_day in range(_SEARCH_DAYS):
             day -= timedelta(days=1)
             if self.why_not(day) is None:
                 return day
         return None
 
     def later(self, day: date) -> date | None:
-        for _ in range(_SEARCH_DAYS):
+        for _step_day in range(_SEARCH_DAYS):
             day += timedelta(days=1)
             if self.why_not(day) is None:
                 return day
@@ -101,20 +101,20 @@ def holiday_lookup(country: str) -> Callable[[date], str | None]:
 @dataclass(frozen=True)
 class Step:
     rule: str  # nominal | window | sending-day | visit-day | booking
-    phrase: Phrase
+    message: Later
 
     @property
     def text(self) -> str:
         """The step in English, as `explain --json` shows it."""
-        return self.phrase.english
+        return str(self.message)
 
     def shown(self) -> str:
         """The step in the user's language."""
-        return self.phrase.shown()
+        return _(self.message)
 
 
 def _step(rule: str, template: str, **args: object) -> Step:
-    return Step(rule, Phrase.of(template, **args))
+    return Step(rule, Later(template, **args))
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,12 @@ def nominal(start: datetime, rules: Rules) -> tuple[datetime, Step]:
     if rules.mode == "fixed":
         n = datetime.combine(start.date() - timedelta(days=rules.days_before), rules.at)
         text = N_("{days} day(s) before at {at} -> {nominal}")
-        return n, _step("nominal", text, days=rules.days_before, at=rules.at, nominal=Moment(n))
+        at, nominal = f"{rules.at:%H:%M}", phrases.moment(n)
+        return n, _step("nominal", text, days=rules.days_before, at=at, nominal=nominal)
     n = start - timedelta(hours=rules.hours_before)
     text = N_("{hours} h before {start} (wall clock) -> {nominal}")
-    return n, _step("nominal", text, hours=rules.hours_before, start=Moment(start), nominal=Moment(n))
+    start_at, nominal = phrases.moment(start), phrases.moment(n)
+    return n, _step("nominal", text, hours=rules.hours_before, start=start_at, nominal=nominal)
 
 
 def clamp_to_window(moment: datetime, window: tuple[time, time]) -> tuple[datetime, Step]:
@@ -147,11 +149,11 @@ def clamp_to_window(moment: datetime, window: tuple[time, time]) -> tuple[dateti
     if moment.time() < opens:
         moved = datetime.combine(moment.date(), opens)
         text = N_("before the window {span} -> {moved}")
-        return moved, _step("window", text, span=span, moved=Moment(moved))
+        return moved, _step("window", text, span=span, moved=phrases.moment(moved))
     if moment.time() > closes:
         moved = datetime.combine(moment.date(), closes)
         text = N_("after the window {span} -> {moved}")
-        return moved, _step("window", text, span=span, moved=Moment(moved))
+        return moved, _step("window", text, span=span, moved=phrases.moment(moved))
     return moment, _step("window", N_("inside the window {span}"), span=span)
 
 
@@ -159,18 +161,20 @@ def move_to_sending_day(moment: datetime, visit_day: date, cal: Calendar) -> tup
     day = moment.date()
     why = cal.why_not(day)
     if why is None:
-        return moment, _step("sending-day", N_("{weekday} is a sending day"), weekday=Weekday(day))
+        text = N_("{weekday} is a sending day")
+        return moment, _step("sending-day", text, weekday=phrases.weekday(day))
     if cal.skip_weekends and day.weekday() == 6:
         nxt = cal.later(day)
         if nxt is not None and nxt < visit_day:
             text = N_("Sunday -> next sending day {day}")
-            return _on(moment, nxt), _step("sending-day", text, day=Day(nxt))
-        target, how = cal.earlier(day), Phrase.of(N_("the next sending day is not before the visit day"))
+            return _on(moment, nxt), _step("sending-day", text, day=phrases.day(nxt))
+        target, how = cal.earlier(day), Later(N_("the next sending day is not before the visit day"))
     else:
-        target, how = cal.earlier(day), Phrase.of(N_("{why} is not a sending day"), why=why)
+        target, how = cal.earlier(day), Later(N_("{why} is not a sending day"), why=why)
     if target is None:
         return None, _step("sending-day", N_("{how}; no sending day found"), how=how)
-    return _on(moment, target), _step("sending-day", N_("{how} -> {day}"), how=how, day=Day(target))
+    text = N_("{how} -> {day}")
+    return _on(moment, target), _step("sending-day", text, how=how, day=phrases.day(target))
 
 
 def _on(moment: datetime, day: date) -> datetime:
@@ -218,7 +222,7 @@ def reminder_time(
         step("visit-day", N_("no sending day before the visit on {visit}"), visit=start.date())
         return Reminder(None, moved, NO_SEND_DAY, tuple(steps))
     step("visit-day", N_("{day} is before the visit day {visit}"), day=moved.date(), visit=start.date())
-    was = Moment(booked)
+    was = phrases.moment(booked) if explain else None  # the English is made eagerly: only when asked
     if moved.date() < booked.date():
         step("booking", N_("booked {booked}: the reminder day had already passed"), booked=was)
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
@@ -226,7 +230,7 @@ def reminder_time(
         step("booking", N_("booked {booked}, after the window closed that day"), booked=was)
         return Reminder(None, moved, BOOKED_TOO_LATE, tuple(steps))
     if moved < booked:
-        step("booking", N_("booked {booked}, after {time}: due at once"), booked=was, time=moved.time())
+        step("booking", N_("booked {booked}, after {time}: due at once"), booked=was, time=f"{moved:%H:%M}")
         return Reminder(booked, moved, None, tuple(steps))
     step("booking", N_("booked {booked}, before the send time"), booked=was)
     return Reminder(moved, moved, None, tuple(steps))

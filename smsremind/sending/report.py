@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from smsremind.errors import ExitCode
-from smsremind.i18n import _, ngettext
+from smsremind.i18n import Later, _, ngettext
 from smsremind.intake.phones import mask
 from smsremind.rules.messages import Planned
-from smsremind.rules.phrases import Phrase
 from smsremind.rules.reasons import describe as reason_text
 
 COUNTS = ("sent", "failed", "held", "skipped", "expired", "unknown")
@@ -48,7 +47,7 @@ class RunReport:
     handed: int = 0  # messages the gateway was asked to take
     answered: int = 0  # ... of which it accepted or refused (an answer, not an error)
     trouble: str | None = None  # the last error instead of an answer
-    stopped: Phrase | None = None  # why the run stopped sending early (a long Retry-After)
+    stopped: Later | None = None  # why the run stopped sending early (a long Retry-After)
     deferred: int = 0  # due messages left for the next run because it stopped
     payments: list[tuple[str, str]] = field(default_factory=list)  # (payment id, new state)
     replies: int | None = None  # patients' answers stored by this run (None: replies are off)
@@ -64,7 +63,7 @@ class RunReport:
         if self.stopped:
             waiting = self.deferred + self.held
             text = ngettext("{why} ({n} message waits)", "{why} ({n} messages wait)", waiting)
-            return text.format(why=self.stopped.shown(), n=waiting)
+            return text.format(why=_(self.stopped), n=waiting)
         if self.handed and not self.answered:
             text = _(
                 "the gateway answered nothing but errors: {held} held, {unknown} unknown "

@@ -27,8 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsremind.i18n import N_
-from smsremind.rules.phrases import Phrase
+from smsremind.i18n import N_, Later
 from smsremind.sending.gateways.base import Gateway, Outcome, Result, Sms
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ class Pause:
         self.clock, self.sleep = clock, sleep
         self.deadline = clock() + max(budget, 0.0)
         self.until = 0.0
-        self.halt: Phrase | None = None  # why sending stopped: stored in English, said in the language
+        self.halt: Later | None = None  # why sending stopped: stored in English, said in the language
         self.lock = threading.Lock()
 
     def ask(self, seconds: float, gateway: str) -> None:
@@ -96,13 +95,13 @@ class Pause:
                     "{gateway} asked to wait {seconds} s (Retry-After), longer than this run may "
                     "wait; sending stopped, the next run goes on"
                 )
-                self.halt = self.halt or Phrase.of(text, gateway=gateway, seconds=f"{seconds:.0f}")
+                self.halt = self.halt or Later(text, gateway=gateway, seconds=f"{seconds:.0f}")
             self.until = max(self.until, until)
 
     @property
     def stopped(self) -> str | None:
         """The reason a message not sent because of the stop keeps (English, as stored)."""
-        return self.halt.english if self.halt else None
+        return str(self.halt) if self.halt else None
 
     def wait(self) -> bool:
         """Sleep out the pause; False when the run must stop sending."""

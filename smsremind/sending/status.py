@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smsremind.clock import day_start, fmt_local, from_store, to_store
-from smsremind.i18n import N_, _, ngettext
+from smsremind.i18n import N_, Later, _, ngettext
 from smsremind.money import quota
 from smsremind.rules import notices, planner
 from smsremind.rules.messages import QUOTA, aware_lenient, load_stored
-from smsremind.rules.phrases import Phrase
 from smsremind.sending import deliveries
 from smsremind.storage.store import OPEN_MESSAGES, Store
 
@@ -57,17 +56,17 @@ def last_run(store: Store, ctx: planner.PlanContext) -> dict[str, Any] | None:
     }
 
 
-def cron_warning(store: Store, ctx: planner.PlanContext) -> Phrase | None:
+def cron_warning(store: Store, ctx: planner.PlanContext) -> Later | None:
     last = store.scalar("SELECT max(now) FROM runs WHERE now <= ?", (to_store(ctx.now),))
     if last is None:
-        return Phrase.of(N_("no run has happened yet: add `smsremind run` to cron (every 5 minutes)"))
+        return Later(N_("no run has happened yet: add `smsremind run` to cron (every 5 minutes)"))
     since = from_store(last, ctx.tz)
     if window_time_between(since, ctx.now, ctx) > timedelta(minutes=ctx.cfg.monitoring.cron_alert_after):
         text = N_(
             "no run since {since} although the sending window was open: "
             "is cron still running `smsremind run`?"
         )
-        return Phrase.of(text, since=fmt_local(since))
+        return Later(text, since=fmt_local(since))
     return None
 
 
@@ -78,7 +77,7 @@ def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
     today = to_store(day_start(ctx.now.date(), ctx.tz))
     problems: list[tuple[int, str]] = []
     if warning := cron_warning(store, ctx):
-        problems.append((CHECK_CRON, warning.shown()))
+        problems.append((CHECK_CRON, _(warning)))
     last = store.one(
         "SELECT outcome, error FROM runs WHERE now <= ? ORDER BY now DESC, id DESC LIMIT 1",
         (to_store(ctx.now),),
@@ -109,10 +108,10 @@ def check(store: Store, ctx: planner.PlanContext) -> tuple[int, str]:
     return problems[0][0], "PROBLEM: " + "; ".join(text for _, text in problems)
 
 
-def _warning(phrase: Phrase | None, people: bool) -> str | None:
-    if phrase is None:
+def _warning(warning: Later | None, people: bool) -> str | None:
+    if warning is None:
         return None
-    return phrase.shown() if people else phrase.english
+    return _(warning) if people else str(warning)
 
 
 def held_for_quota(store: Store) -> dict[str, int]:
