@@ -198,7 +198,7 @@ def send_time_if_booked_by(start: datetime, rules: Rules, cal: Calendar) -> date
     comparison with the booking) that such a visit's reminder is not due before
     T.  None when the visit has no send day at all.
     """
-    moved, _ = _sending_time(start, rules, cal)
+    moved, _steps = _sending_time(start, rules, cal)  # (`_` is gettext here)
     if moved is None or moved.date() >= start.date():
         return None
     return moved
