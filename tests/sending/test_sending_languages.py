@@ -90,27 +90,33 @@ def test_the_cron_warning_is_said_in_the_language_and_json_keeps_english(
     )
 
 
-def test_a_run_with_nothing_but_errors_says_so_in_the_language(
-    make_app: Callable[..., Cli], smsapi: FakeSmsapi
+@pytest.mark.parametrize(
+    ("lang", "visits", "retry_after", "line"),
+    [
+        (  # nothing but 429s: the count in its plural form, our stored reason in words
+            "pl",
+            2,
+            0,
+            "smsremind: bramka odpowiadała wyłącznie błędami: wstrzymane: 2 wiadomości, nieznany los: 0 "
+            "(ostatni: bramka ograniczyła tempo wysyłki (429)); następne uruchomienie spróbuje ponownie\n",
+        ),
+        (  # a Retry-After longer than a run may wait stops it
+            "cs",
+            5,
+            3600,
+            "smsremind: smsapi žádá o 3600 s pauzy (Retry-After), déle, než může toto spuštění čekat; "
+            "odesílání zastaveno, další spuštění bude pokračovat (čeká 5 zpráv)\n",
+        ),
+    ],
+    ids=["errors-only", "long-retry-after"],
+)
+def test_a_run_the_gateway_stopped_says_so_in_one_line_in_the_language(
+    make_app: Callable[..., Cli], smsapi: FakeSmsapi, lang: str, visits: int, retry_after: int, line: str
 ) -> None:
-    """The one line cron mails: the count in its plural form, our stored reason in words."""
-    app = make_app('ui_language = "pl"\n[quota]\nalerts = []\n' + gateway(smsapi, "test-token"))
-    load(app, 2)
-    smsapi.rate_limit_next(times=100, retry_after=0)
-    assert app("run", now="2026-11-30 19:00", code=3).stderr == (
-        "smsremind: bramka odpowiadała wyłącznie błędami: wstrzymane: 2 wiadomości, nieznany los: 0 "
-        "(ostatni: bramka ograniczyła tempo wysyłki (429)); następne uruchomienie spróbuje ponownie\n"
-    )
-    assert app.json("status", now="2026-11-30 19:01")["attention"][0]["reason"] == "gateway-unavailable"
-
-
-def test_a_long_retry_after_stops_the_run_and_says_so_in_the_language(
-    make_app: Callable[..., Cli], smsapi: FakeSmsapi
-) -> None:
-    app = make_app('ui_language = "cs"\n[quota]\nalerts = []\n' + gateway(smsapi, "test-token"))
-    load(app, 5)
-    smsapi.rate_limit_next(times=100, retry_after=3600)
-    assert app("run", now="2026-11-30 19:00", code=3).stderr == (
-        "smsremind: smsapi žádá o 3600 s pauzy (Retry-After), déle, než může toto spuštění čekat; "
-        "odesílání zastaveno, další spuštění bude pokračovat (čeká 5 zpráv)\n"
-    )
+    """The one line cron mails; the stored reason stays a code."""
+    app = make_app(f'ui_language = "{lang}"\n[quota]\nalerts = []\n' + gateway(smsapi, "test-token"))
+    load(app, visits)
+    smsapi.rate_limit_next(times=100, retry_after=retry_after)
+    assert app("run", now="2026-11-30 19:00", code=3).stderr == line
+    attention = app.json("status", now="2026-11-30 19:01")["attention"]
+    assert attention and {m["reason"] for m in attention} == {"gateway-unavailable"}
