@@ -135,7 +135,7 @@ def _run_after_kills(folder: Path, now: str) -> None:
         [BIN, "--now", now, "run"], cwd=folder, env=ENV, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0 or (
-        done.returncode == 3 and done.stderr.endswith("have an unknown fate; see `smsremind status`\n")
+        done.returncode == 3 and done.stderr.endswith(" an unknown fate; see `smsremind status`\n")
     ), done.stderr
 
 
