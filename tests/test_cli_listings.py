@@ -68,5 +68,5 @@ def test_status_counts_and_lists_the_first_problems(tmp_path: Path) -> None:
     assert f"Today (2026-11-30): {N - 5} held, 5 sent" in text
     assert f"Needs a look (unknown, failed, held, recently expired): {N - 5} held" in text
     listed = [line for line in text.splitlines() if re.match(r"\s*\d+\s+\d\d:\d\d ", line)]
-    assert len(listed) == 20 and all("held (quota)" in line for line in listed)
+    assert len(listed) == 20 and all("held (the SMS quota is used up)" in line for line in listed)
     assert f"... and {N - 25} more (--json lists them all)" in text

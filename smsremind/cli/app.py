@@ -31,6 +31,7 @@ from smsremind.cli import logs
 from smsremind.errors import ExitCode, SmsRemindError
 from smsremind.i18n import N_, _, ngettext
 from smsremind.intake.phones import mask, mask_text
+from smsremind.rules import reasons
 from smsremind.rules.messages import Planned
 from smsremind.storage.store import MissingDatabaseError, Store, explain_error
 
@@ -230,7 +231,7 @@ def _cells(n: int, m: Planned, one_day: bool, answers: Answers) -> dict[str, str
     """The cells of one listed message by column key; "status" carries its reason in brackets."""
     m.composed()
     status = word(STATUS_WORDS, m.status)
-    reason = mask_numbers(m.reason) if m.reason else ""
+    reason = mask_numbers(reasons.describe(m.reason)) if m.reason else ""
     practice = m.practice if len(m.practice) <= PRACTICE_WIDTH else m.practice[: PRACTICE_WIDTH - 1] + "…"
     return {
         "#": str(n),
