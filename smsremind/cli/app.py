@@ -213,7 +213,6 @@ PRACTICE_WIDTH = 14
 # Too wide for the screen: these columns wrap, the first listed first, down to their minimum;
 # the send time, the number and the parts never wrap, and the status with its reason comes last.
 SQUEEZE = (("visits", 6), ("answer", 12), ("practice", 8), ("status", 14))
-STATUS_READABLE = 22  # the practice column gives way when the status would wrap narrower than this
 Answers = list[dict[str, str]] | None  # with replies on: per message, appointment id -> answer
 
 
@@ -252,9 +251,10 @@ def _layout(
     """The columns to show, the rows' cells and the columns' widths fitted into ``room``.
 
     All on one date: the time alone (the date is in the title). The answer column appears once a
-    patient has answered. When the row is too wide for a readable status, these give way in
-    turn: the practice column (the texts name the practice), the encoding beside the parts, the
-    kind when every message is of one kind (the texts say it); then the long cells wrap.
+    patient has answered. When the row is too wide for the status and its reason on one line,
+    these give way in turn: the practice column (the texts name the practice), the encoding
+    beside the parts, the kind when every message is of one kind (the texts say it); then the
+    long cells wrap, the visit ids first and the status last.
     """
     one_day = len({m.send_at.date() for m in messages}) == 1
     rows = [_cells(n, m, one_day, answers) for n, m in enumerate(messages, 1)]
@@ -272,7 +272,7 @@ def _layout(
         natural["parts"] = max(len(names["parts"]), *map(len, parts))
         fitted = _fit(natural, {k: len(names[k]) for k in keys}, room)
         fits = sum(fitted.values()) + 2 * (len(keys) - 1) <= room
-        if fits and fitted["status"] >= min(natural["status"], STATUS_READABLE):
+        if fits and fitted["status"] >= natural["status"]:  # the reason whole, on one line
             break
     for row, shown in zip(rows, parts, strict=True):
         row["parts"] = shown
