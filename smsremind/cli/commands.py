@@ -23,7 +23,7 @@ from smsremind.cli.app import (
 )
 from smsremind.cli.replies import of_messages
 from smsremind.cli.root import cli
-from smsremind.cli.words import counts, english, word
+from smsremind.cli.words import counts_that_happened, english, word
 from smsremind.clock import fmt_local, parse_day
 from smsremind.errors import ExitCode, InvalidInputError
 from smsremind.i18n import N_, _, ngettext
@@ -313,7 +313,7 @@ def _warn_run(report: RunReport) -> None:
 
 def _print_run(report: RunReport, limit: int) -> None:
     head = _("Dry run at {time}: {counts}") if report.dry_run else _("Run at {time}: {counts}")
-    shown = counts((k, getattr(report, k)) for k in COUNTS)
+    shown = counts_that_happened((k, getattr(report, k)) for k in COUNTS)
     out.print(head.format(time=fmt_local(report.now), counts=shown), highlight=False, soft_wrap=True)
     if report.dry_run:
         due = sum(1 for m in report.messages if m.status == "due")

@@ -20,7 +20,7 @@ from smsremind.cli.app import (
 )
 from smsremind.cli.replies import print_upcoming
 from smsremind.cli.root import cli
-from smsremind.cli.words import counts, parts, sorted_counts, styled, word
+from smsremind.cli.words import counts_that_happened, parts, sorted_counts, styled, word
 from smsremind.clock import parse_day
 from smsremind.i18n import N_, _, ngettext, number
 from smsremind.replies import answers
@@ -91,7 +91,9 @@ def _print_status(doc: dict) -> None:
         out.print(styled("yellow", _("Sending is disabled")) + " " + setting)
     if last:
         text = _("Last run: {at}, {outcome} ({counts})").format(
-            at=last["at"], outcome=word(last["outcome"]), counts=counts((k, last[k]) for k in COUNTS)
+            at=last["at"],
+            outcome=word(last["outcome"]),
+            counts=counts_that_happened((k, last[k]) for k in COUNTS),
         )
         out.print(
             escape(text + (f": {last['error']}" if last["error"] else "")), highlight=False, soft_wrap=True

@@ -93,6 +93,13 @@ def counts(pairs: Iterable[tuple[str, int]]) -> str:
     return ", ".join(counted(code, n) for code, n in pairs)
 
 
+def counts_that_happened(pairs: Iterable[tuple[str, int]]) -> str:
+    """Like :func:`counts`, leaving out the zeros ("6 sent", not "6 sent, 0 failed, …"), so a
+    summary fits 80 columns; all zero: the first one ("0 sent")."""
+    pairs = list(pairs)
+    return counts([(code, n) for code, n in pairs if n] or pairs[:1])
+
+
 def sorted_counts(found: Mapping[str, int]) -> str:
     """:func:`counts` of a dict, by code (the order the English output always had)."""
     return counts(sorted(found.items()))

@@ -28,12 +28,12 @@ def speak(folder: Path, lang: str) -> Cli:
 @pytest.mark.parametrize(
     ("lang", "rows", "head", "sent"),
     [
-        ("pl", 1, "Uruchomienie o 2026-11-30 14:30: ", "1 wysłana, 0 nieudanych, 0 wstrzymanych"),
-        ("pl", 2, "Uruchomienie o 2026-11-30 14:30: ", "2 wysłane, 0 nieudanych"),
-        ("pl", 5, "Uruchomienie o 2026-11-30 14:30: ", "5 wysłanych, 0 nieudanych"),
-        ("cs", 1, "Běh v 2026-11-30 14:30: ", "1 odeslaná, 0 neúspěšných, 0 pozdržených"),
-        ("cs", 2, "Běh v 2026-11-30 14:30: ", "2 odeslané, 0 neúspěšných"),
-        ("cs", 5, "Běh v 2026-11-30 14:30: ", "5 odeslaných, 0 neúspěšných"),
+        ("pl", 1, "Uruchomienie o 2026-11-30 14:30: ", "1 wysłana"),
+        ("pl", 2, "Uruchomienie o 2026-11-30 14:30: ", "2 wysłane"),
+        ("pl", 5, "Uruchomienie o 2026-11-30 14:30: ", "5 wysłanych"),
+        ("cs", 1, "Běh v 2026-11-30 14:30: ", "1 odeslaná"),
+        ("cs", 2, "Běh v 2026-11-30 14:30: ", "2 odeslané"),
+        ("cs", 5, "Běh v 2026-11-30 14:30: ", "5 odeslaných"),
     ],
 )
 def test_the_run_summary_from_cron_counts_in_the_practice_language(
@@ -42,7 +42,7 @@ def test_the_run_summary_from_cron_counts_in_the_practice_language(
     install(tmp_path, f'ui_language = "{lang}"\n', rows=rows)
     done = cron(tmp_path, "run", now=SENT_AT)
     first = done.stdout.splitlines()[0]
-    assert first.startswith(head + sent), first
+    assert first == head + sent, first  # the zero counts left out: the line fits 80 columns
     assert done.stderr == ""
 
 
@@ -50,9 +50,9 @@ def test_the_locale_speaks_polish_when_the_config_says_nothing(tmp_path: Path) -
     install(tmp_path, rows=2)
     polish = {"LANG": "pl_PL.UTF-8"}
     done = cron(tmp_path, "run", now=SENT_AT, env=polish)
-    assert done.stdout.startswith("Uruchomienie o 2026-11-30 14:30: 2 wysłane, 0 nieudanych")
+    assert done.stdout.startswith("Uruchomienie o 2026-11-30 14:30: 2 wysłane\n")
     status = cron(tmp_path, "status", now="2026-11-30 14:35", env=polish).stdout
-    assert "Ostatnie uruchomienie: 2026-11-30 14:30, ok (2 wysłane, 0 nieudanych" in status
+    assert "Ostatnie uruchomienie: 2026-11-30 14:30, ok (2 wysłane)\n" in status
     assert "Pula SMS: zostało " in status and "Dziś (2026-11-30): 2 wysłane" in status
     helped = cron(tmp_path, "run", "--help", env=polish).stdout
     assert "Wyślij wiadomości, na które przyszła pora" in helped
@@ -67,14 +67,12 @@ def test_the_locale_speaks_polish_when_the_config_says_nothing(tmp_path: Path) -
 
 STATUS = {
     "pl": [
-        "Ostatnie uruchomienie: 2026-11-30 14:30, ok (2 wysłane, 0 nieudanych, 0 wstrzymanych, "
-        "0 pominiętych, 0 przeterminowanych, 0 o nieznanym losie)",
+        "Ostatnie uruchomienie: 2026-11-30 14:30, ok (2 wysłane)",
         "Pula SMS: zostało 298 części (298 z 300 miesięcznie, 0 dokupionych)",
         "Dziś (2026-11-30): 2 wysłane",
     ],
     "cs": [
-        "Poslední běh: 2026-11-30 14:30, ok (2 odeslané, 0 neúspěšných, 0 pozdržených, "
-        "0 vynechaných, 0 prošlých, 0 s neznámým výsledkem)",
+        "Poslední běh: 2026-11-30 14:30, ok (2 odeslané)",
         "Limit SMS: zbývá 298 částí (298 z 300 měsíčně, 0 dokoupených)",
         "Dnes (2026-11-30): 2 odeslané",
     ],
