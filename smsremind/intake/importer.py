@@ -4,9 +4,9 @@ Reading is streaming: records are read and validated in chunks
 (:meth:`Prepared.batches`) and handed to sync, so memory stays flat however
 large the file.  The validation itself lives in :mod:`smsremind.intake.rowcheck`.
 
-Encoding: decided from the whole file before reading (:mod:`.encoding`).
-The delimiter is whichever of ``,`` and ``;`` occurs more often in the
-header line.
+Encoding: a plain UTF-8 file is read as it is; anything else is decided from
+the whole file first (:mod:`.encoding`). The delimiter is whichever of ``,``
+and ``;`` occurs more often in the header line.
 
 A damaged file is read on (:mod:`.damage`): each fault is one rejected row,
 and a fault in the file's shape (a CSV error, a quote that swallowed whole
@@ -17,10 +17,8 @@ after which ``--full`` cancels nothing.
 from __future__ import annotations
 
 import csv
-import gc
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -45,6 +43,7 @@ from smsremind.intake.rowcheck import (
     held_ids,
 )
 from smsremind.intake.words import statuses
+from smsremind.storage.store import gc_paused
 
 REQUIRED = ("id", "start", "phone")
 _MAX_REJECTS_KEPT = 1000
@@ -370,23 +369,6 @@ def _fresh(rows: list[Row], seen: set[int] | None) -> Batch | None:
         return None
     seen |= keys
     return Batch(rows, practices=set(map(_PRACTICE, rows)))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC during a bulk load.
-
-    A million freshly allocated row tuples make every generation-2 pass
-    rescan all of them; rows hold no reference cycles, so nothing is lost
-    by collecting once afterwards.  Worth 10-20% of an import.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def prepare(spec: Spec, source: Source | None = None) -> Prepared:

@@ -1,31 +1,28 @@
 """Merge validated rows into the store and record what changed (SPEC §8, §5).
 
-Everything happens in one IMMEDIATE transaction: the file is imported whole
-(minus rejected rows) or not at all.
+One IMMEDIATE transaction: the file is imported whole (minus rejected rows) or not at all.
 
 Two paths, chosen per practice when the import starts:
 
 * a practice with no appointments yet is a *baseline*: rows go straight into
-  ``appointments`` (no change detection is needed) and the patient counts as
-  already told about them, so no notices follow (SPEC §5);
+  ``appointments``, counted as already told, so no notices follow (SPEC §5);
 * rows of a known practice are staged in a temp table and merged with
   set-based SQL: new rows inserted, moves/cancellations/restores/edits
   recorded as events and applied, unchanged rows left untouched.  An
   unchanged file therefore writes nothing, which makes import idempotent.
 
-Duplicate ids in the file (the same practice and id twice): the first row
-counts, each later one is rejected.  Into an empty table (a bulk load) the
-unique index built at the end finds them; otherwise the reader's hash check
-(see :class:`smsremind.intake.importer.Batch`).
+Duplicate ids (same practice and id): the first row counts, each later one is
+rejected, found by the unique index built after a bulk load, else by the
+reader's hash check (:class:`smsremind.intake.importer.Batch`).
 
-``--full`` then cancels the future appointments of the file's practices
-that the file no longer lists, within the limits of :mod:`.full`; nothing
-when the file's shape is broken (a structural reject: what is missing may
-only be unreadable).  ``--no-notify`` marks every change as already told.
+``--full`` then cancels the future visits of the file's practices that it no
+longer lists, within the limits of :mod:`.full`; nothing when the file's shape
+is broken (what is missing may only be unreadable). ``--no-notify`` marks
+every change as already told.
 
-A practice new to the store whose name is a stored one garbled by a wrong
-encoding or stripped of diacritics is refused (``force`` allows it): taken
-as new, its visits would be reminded a second time.
+A new practice whose name is a stored one garbled by a wrong encoding or
+stripped of diacritics is refused (``force`` allows it): its visits would be
+reminded a second time.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from smsremind.errors import ImportFileError
 from smsremind.i18n import N_, Later, _
 from smsremind.intake.encoding import NotPlain, garbled_twin
 from smsremind.intake.full import HELD, Limits, Missing, guard_empty
-from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject, gc_paused
+from smsremind.intake.importer import Batch, ImportReport, Prepared, Reject
 from smsremind.intake.memo import Memo
 from smsremind.intake.merge_sql import (
     AI,
@@ -57,7 +54,7 @@ from smsremind.intake.merge_sql import (
     edited,
 )
 from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
-from smsremind.storage.store import Store
+from smsremind.storage.store import Store, gc_paused
 
 _LINE = itemgetter(LINE)
 _CHUNK = 1000  # records per chunk: small enough to stay in the CPU cache (measured: 1000-2000 best)

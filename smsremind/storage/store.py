@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -287,3 +288,20 @@ def _statements(sql: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC during a bulk load.
+
+    A million freshly allocated row tuples make every generation-2 pass
+    rescan all of them; rows hold no reference cycles, so nothing is lost
+    by collecting once afterwards.  Worth 10-20% of an import.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
