@@ -40,6 +40,16 @@ def explain(app: App, appointment_id: str, practice: str | None, as_json: bool) 
         out.print(line, highlight=False, markup=False)
 
 
+# The steps' names as people read them (JSON keeps the codes; English shows the codes themselves).
+RULES = {
+    "nominal": N_("nominal"),
+    "window": N_("window"),
+    "sending-day": N_("sending-day"),
+    "visit-day": N_("visit-day"),
+    "booking": N_("booking"),
+}
+
+
 def _explained(doc: dict) -> list[str]:
     """The lines of `explain` for people: ``doc`` is the core's document for people (steps in
     the language, reasons in words; the JSON keeps the English and the codes)."""
@@ -54,7 +64,10 @@ def _explained(doc: dict) -> list[str]:
             booked_at=a["booked_at"],
         )
     ]
-    lines += [f"  {i}. {step['rule']}: {step['text']}" for i, step in enumerate(doc["steps"], 1)]
+    lines += [
+        f"  {i}. {_(RULES[step['rule']]) if step['rule'] in RULES else step['rule']}: {step['text']}"
+        for i, step in enumerate(doc["steps"], 1)
+    ]
     if doc["send_at"]:
         verdict = _("send at {time}").format(time=doc["send_at"])
     else:

@@ -56,6 +56,7 @@ def _weekday(value: date, pattern: str) -> str:
 
 
 def _short(value: date) -> str:
-    """Capitalised like "Mon": Czech "po" (Monday) would otherwise read as "after"."""
+    """Czech capitalised like "Mon" ("po", Monday, would read as "after"); Polish writes its
+    weekdays in lower case ("pon.")."""
     name = _weekday(value, "EEE")
-    return name[:1].upper() + name[1:]
+    return name if i18n.language() == "pl" else name[:1].upper() + name[1:]

@@ -35,21 +35,23 @@ def booked(app: Cli) -> Cli:
         (
             "pl",
             [
-                "  1. nominal: 24 h przed Pon. 2026-11-30 18:00 (czas lokalny) -> Niedz. 2026-11-29 18:00",
-                "  2. window: w oknie wysyłki 09:00-20:00",
-                "  3. sending-day: następny dzień wysyłki nie przypada przed dniem wizyty -> Pt. 2026-11-27",
-                "  4. visit-day: 2026-11-27 przypada przed dniem wizyty 2026-11-30",
-                "  5. booking: zapisano Pon. 2026-11-30 12:00: dzień przypomnienia już minął",
+                "  1. termin wyjściowy: 24 h przed pon. 2026-11-30 18:00 (czas lokalny)"
+                " -> niedz. 2026-11-29 18:00",
+                "  2. okno wysyłki: w oknie wysyłki 09:00-20:00",
+                "  3. dzień wysyłki: następny dzień wysyłki nie przypada przed dniem wizyty"
+                " -> pt. 2026-11-27",
+                "  4. dzień wizyty: 2026-11-27 przypada przed dniem wizyty 2026-11-30",
+                "  5. zapis: zapisano pon. 2026-11-30 12:00: dzień przypomnienia już minął",
             ],
         ),
         (
             "cs",
             [
-                "  1. nominal: 24 h před Po 2026-11-30 18:00 (místní čas) -> Ne 2026-11-29 18:00",
-                "  2. window: v okně odesílání 09:00-20:00",
-                "  3. sending-day: další den odesílání není před dnem návštěvy -> Pá 2026-11-27",
-                "  4. visit-day: 2026-11-27 je před dnem návštěvy 2026-11-30",
-                "  5. booking: objednáno Po 2026-11-30 12:00: den připomínky už uplynul",
+                "  1. výchozí čas: 24 h před Po 2026-11-30 18:00 (místní čas) -> Ne 2026-11-29 18:00",
+                "  2. okno odesílání: v okně odesílání 09:00-20:00",
+                "  3. den odesílání: další den odesílání není před dnem návštěvy -> Pá 2026-11-27",
+                "  4. den návštěvy: 2026-11-27 je před dnem návštěvy 2026-11-30",
+                "  5. objednání: objednáno Po 2026-11-30 12:00: den připomínky už uplynul",
             ],
         ),
     ],
@@ -66,12 +68,12 @@ def test_explain_of_a_late_booking_speaks_the_language(booked: Cli, lang: str, l
 def test_a_weekend_day_is_named_in_the_language(booked: Cli) -> None:
     speak(booked, "pl")
     assert (
-        "  3. sending-day: sobota to nie dzień wysyłki -> Pt. 2026-11-27"
+        "  3. dzień wysyłki: sobota to nie dzień wysyłki -> pt. 2026-11-27"
         in booked("explain", "1", now="2026-11-20 12:00").stdout.splitlines()
     )
     speak(booked, "cs")
     assert (
-        "  3. sending-day: sobota není den odesílání -> Pá 2026-11-27"
+        "  3. den odesílání: sobota není den odesílání -> Pá 2026-11-27"
         in booked("explain", "1", now="2026-11-20 12:00").stdout.splitlines()
     )
 
@@ -104,6 +106,6 @@ def test_the_locale_chooses_the_language_when_the_config_does_not(tmp_path: Path
     cron(tmp_path, "-q", "import", "a.csv", now="2026-11-20 10:00")
     cron(tmp_path, "-q", "import", "b.csv", now="2026-11-30 12:00")
     polish = cron(tmp_path, "explain", "2", now="2026-11-30 12:05", env={"LANG": "pl_PL.UTF-8"}).stdout
-    assert "5. booking: zapisano Pon. 2026-11-30 12:00: dzień przypomnienia już minął" in polish
+    assert "5. zapis: zapisano pon. 2026-11-30 12:00: dzień przypomnienia już minął" in polish
     english = cron(tmp_path, "explain", "2", now="2026-11-30 12:05").stdout
     assert "5. booking: booked Mon 2026-11-30 12:00: the reminder day had already passed" in english

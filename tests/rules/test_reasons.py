@@ -82,6 +82,6 @@ def test_a_step_keeps_its_english_text_whatever_the_language() -> None:
         "2026-11-27 is before the visit day 2026-11-29",
         "booked Fri 2026-11-20 10:00, before the send time",
     ]
-    assert r.steps[2].shown() == "sobota to nie dzień wysyłki -> Pt. 2026-11-27"
+    assert r.steps[2].shown() == "sobota to nie dzień wysyłki -> pt. 2026-11-27"
     i18n.use("cs")
     assert r.steps[0].shown() == "24 h před Ne 2026-11-29 10:00 (místní čas) -> So 2026-11-28 10:00"
