@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 DOMAIN = "smsremind"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -155,8 +155,3 @@ def day(value: date) -> str:
 def number(value: int | float | Decimal) -> str:
     """A number with the language's separators (1 234 in pl/cs, 1,234 in en)."""
     return format_decimal(value, locale=babel_locale())
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """An amount with its currency as the language writes it ("49,00 zł", "PLN 49.00")."""
-    return format_currency(amount, currency, locale=babel_locale())

@@ -199,14 +199,12 @@ def test_ui_language_beats_the_locale_and_a_broken_config_falls_back(tmp_path: P
 
 def test_dates_and_numbers_follow_the_language() -> None:
     from datetime import date
-    from decimal import Decimal
 
     shown = {}
     for lang in ("pl", "cs", "en"):
         i18n.use(lang)
-        shown[lang] = (i18n.day(date(2026, 12, 3)), i18n.number(1234567), i18n.money(Decimal("49"), "PLN"))
+        shown[lang] = (i18n.day(date(2026, 12, 3)), i18n.number(1234567))
     assert shown["pl"][0].startswith("czwartek") and "grudnia" in shown["pl"][0]
     assert shown["cs"][0].startswith("čtvrtek") and "prosince" in shown["cs"][0]
     assert shown["en"][0].startswith("Thursday")
     assert shown["en"][1] == "1,234,567" and shown["pl"][1].replace("\xa0", " ") == "1 234 567"
-    assert "zł" in shown["pl"][2]
