@@ -9,8 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from smsremind.cli.app import KIND_WORDS, App, err, json_option, out, pass_app, print_json
-from smsremind.cli.app import word as app_word
+from smsremind.cli.app import App, err, json_option, out, pass_app, print_json
 from smsremind.cli.root import cli
 from smsremind.cli.words import styled, word
 from smsremind.i18n import N_, _, ngettext
@@ -123,7 +122,7 @@ def templates_list(app: App, as_json: bool = False) -> None:
     table = Table(*heads, title=_("Message texts"), title_justify="left")
     for p in rows:
         table.add_row(
-            app_word(KIND_WORDS, p.kind),
+            word(p.kind),
             p.language,
             word("custom" if p.custom else "default"),
             f"{p.sample.length.parts} ({p.worst.length.parts}) {p.sample.length.encoding}",

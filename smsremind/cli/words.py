@@ -13,7 +13,7 @@ from babel.numbers import format_currency
 from rich.markup import escape
 
 from smsremind import i18n
-from smsremind.cli.app import STATUS_WORDS
+from smsremind.cli.app import KIND_WORDS, STATUS_WORDS
 from smsremind.i18n import N_, _, ngettext, number
 
 # Counted: "3 sent" agrees with the number in pl/cs (three forms), so each state has its ngettext.
@@ -42,6 +42,7 @@ _COUNTED: dict[str, Callable[[int], str]] = {
 # Codes shown alone in tables: answers and their meaning, the quota ledger, payments, templates.
 WORDS = {
     **STATUS_WORDS,
+    **KIND_WORDS,
     "confirmed": N_("confirmed"),
     "cancel requested": N_("cancel requested"),
     "no answer": N_("no answer"),
@@ -64,7 +65,6 @@ WORDS = {
     "cancelled": N_("cancelled"),
     "restored": N_("restored"),
     "updated": N_("updated"),
-    "reminder": N_("reminder"),
     "notice": N_("notice"),
     "ok": N_("ok"),
     "partial": N_("partial"),
