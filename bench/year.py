@@ -45,7 +45,7 @@ from smsremind import config  # noqa: E402
 from smsremind.clock import parse_now, to_store  # noqa: E402
 from smsremind.rules import planner  # noqa: E402
 from smsremind.sending.journal import new_key  # noqa: E402
-from smsremind.storage.store import Store  # noqa: E402
+from smsremind.storage.store import PAGE_SIZE, Store  # noqa: E402
 
 BIN = str(Path(sys.executable).parent / "smsremind")
 FOLDER = HERE / "out" / "year"
@@ -197,10 +197,12 @@ def _runs(conn, day: date, cfg) -> None:
 
 
 def _stamp() -> str:
-    """The version of what builds the database: this file and the generator."""
+    """The version of what builds the database: this file, the generator and the page size
+    (fixed when the file is made; a newer schema merely migrates the cached copy)."""
     h = hashlib.sha256()
-    for name in ("bench/year.py", "bench/gen.py"):  # a newer schema migrates the cached copy
+    for name in ("bench/year.py", "bench/gen.py"):
         h.update((HERE.parent / name).read_bytes())
+    h.update(str(PAGE_SIZE).encode())
     return h.hexdigest()[:16]
 
 
