@@ -176,6 +176,10 @@ class WallParser:
         found = list(map(known.get, texts))
         if None in found:
             new = list(set(compress(texts, map(not_, found))))
+            if len(new) * 4 > len(texts):  # mostly new texts (a long span of slots): not kept
+                with suppress(KeyError, TypeError):  # as in many_by_hour
+                    hours, tails = self.hours, _ANY_TAILS
+                    return [hours[t[:13]] + tails[t[13:]] for t in texts]  # type: ignore[operator]
             if len(known) + len(new) > self.limit:
                 known.clear()
                 new = list(set(texts))  # this chunk's hits are gone too

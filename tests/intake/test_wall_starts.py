@@ -14,6 +14,7 @@ from smsremind import clock
 from smsremind.intake.walltime import RowError, WallParser
 
 ZONES = ["Europe/Warsaw", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati"]
+HALF_HOURS = ("Asia/Kolkata", "Australia/Lord_Howe")  # +05:30; +10:30 in winter, a half-hour DST
 # ordinary days, the days the clocks change in the zones above, New Year (UTC on the day before)
 DAYS = ["2026-01-01", "2026-03-08", "2026-03-29", "2026-04-05", "2026-07-01", "2026-10-04", "2026-10-25",
         "2026-11-01", "2026-12-31"]  # fmt: skip
@@ -62,6 +63,23 @@ def test_a_chunk_of_starts_converts_as_the_full_parser_does(tz: str) -> None:
     parser = WallParser(clock.zone(tz))
     assert parser.many(texts, "start") == [full(tz, t) for t in texts]
     assert len(parser.days) <= len(DAYS) + 2  # one offset per day, not one parse per hour or value
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_repeated_slots_are_remembered_and_a_span_of_new_ones_is_not(tz: str) -> None:
+    """A diary's chunk repeats a few slots (kept: the next chunk finds them); a chunk of
+    mostly new texts (ten years of slots) goes through the hours without filling the cache."""
+    rng = random.Random(tz + "slots")
+    slots = starts(rng, 40, tz)
+    diary = [rng.choice(slots) for _ in range(1000)]
+    parser = WallParser(clock.zone(tz))
+    assert parser.many(diary, "start") == [full(tz, t) for t in diary]
+    assert set(parser.known) == set(diary)
+    span = starts(rng, 1000, tz)
+    assert parser.many(span, "start") == [full(tz, t) for t in span]
+    if tz not in HALF_HOURS:  # there an hour cannot be copied: parsed the long way, and kept
+        assert set(parser.known) == set(diary)
+    assert parser.many(diary[:10] + span[:2], "start") == [full(tz, t) for t in diary[:10] + span[:2]]
 
 
 @pytest.mark.parametrize("tz", ZONES)
