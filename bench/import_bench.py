@@ -2,11 +2,12 @@
 
 Floor: csv.reader + sqlite3.executemany of the same rows into an 8-column
 table, one commit, in a fresh process.  Both run as separate processes on a
-fresh database, interleaved, N times.  Reported: the medians of each series,
-the median of the per-round ratios (a round's floor and import run back to
-back, so a slow spell of the machine tends to hit both: the paired figure is
-the steadier one on a VM whose speed drifts), and peak RSS from the kernel's
-accounting of each child (ru_maxrss).
+fresh database, interleaved, N times: each round runs the floor, the import,
+the floor again (a round's floor is the mean of the two) and an unchanged
+re-import.  Reported: the medians of each series, the per-round ratios (the
+floor on both sides of the import, so a slow spell of the machine hits both:
+the paired figure is the steadier one on a VM whose speed drifts), and peak
+RSS from the kernel's accounting of each child (ru_maxrss).
 """
 
 from __future__ import annotations
@@ -60,20 +61,24 @@ def fresh_install(folder: Path) -> None:
 
 def run(csv_path: Path, repeat: int, where: str | None) -> dict:
     floor, ours, rss, floor_cpu, ours_cpu = [], [], [], [], []
+    floor_cpu_each: list[list[float]] = []
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory(dir=where) as tmp:
-            wall, cpu, _ = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/floor.db"])
-            floor.append(wall)
-            floor_cpu.append(cpu)
-        with tempfile.TemporaryDirectory(dir=where) as tmp:
-            fresh_install(Path(tmp))
+        # The floor just before and just after the import, averaged: this VM's speed drifts by
+        # up to a third within minutes, and a floor on one side only puts that into the ratio.
+        with tempfile.TemporaryDirectory(dir=where) as tmp, tempfile.TemporaryDirectory(dir=where) as mine:
+            before = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/before.db"])
+            fresh_install(Path(mine))
             seconds, cpu, peak = measure(
-                [SMSREMIND, "--now", "2026-11-23 07:00", "import", str(csv_path)], cwd=tmp
+                [SMSREMIND, "--now", "2026-11-23 07:00", "import", str(csv_path)], cwd=mine
             )
-            ours.append(seconds)
-            ours_cpu.append(cpu)
-            rss.append(peak)
-            again = timed([SMSREMIND, "--now", "2026-11-23 08:00", "import", str(csv_path)], cwd=tmp)
+            after = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/after.db"])
+            again = timed([SMSREMIND, "--now", "2026-11-23 08:00", "import", str(csv_path)], cwd=mine)
+        ours.append(seconds)
+        ours_cpu.append(cpu)
+        rss.append(peak)
+        floor.append((before[0] + after[0]) / 2)
+        floor_cpu.append((before[1] + after[1]) / 2)
+        floor_cpu_each.append([round(before[1], 2), round(after[1], 2)])
     f, o = statistics.median(floor), statistics.median(ours)
     paired = [b / a for a, b in zip(floor, ours, strict=True)]
     return {
@@ -93,6 +98,7 @@ def run(csv_path: Path, repeat: int, where: str | None) -> dict:
         "import_all": [round(x, 2) for x in ours],
         "ratio_all": [round(x, 2) for x in paired],
         "floor_cpu_all": [round(x, 2) for x in floor_cpu],
+        "floor_cpu_before_after": floor_cpu_each,
         "import_cpu_all": [round(x, 2) for x in ours_cpu],
         "ratio_cpu_paired_median": round(
             statistics.median(b / a for a, b in zip(floor_cpu, ours_cpu, strict=True)), 2

@@ -1,5 +1,5 @@
 from smsremind.cli import main
 
-# Guarded: the import reader process (multiprocessing "spawn") imports __main__.
+# Guarded, so that importing this module (tools that scan a package do) runs nothing.
 if __name__ == "__main__":
     main()
