@@ -343,7 +343,7 @@ def _commit(
     store.conn.execute("PRAGMA synchronous = NORMAL")
     store.conn.execute(f"PRAGMA cache_size = {_IMPORT_CACHE_KIB}")
     try:
-        with store.tx(), gc_paused():
+        with store.bulk_journal(), store.tx(), gc_paused():
             merge = _Merge(store, now, quiet, prepared.present, limits.force)
             _import(merge, prepared, now, report, full=full, practice=practice, limits=limits)
             if strict and report.rejected:
