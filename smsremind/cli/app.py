@@ -236,7 +236,7 @@ def _cells(n: int, m: Planned, one_day: bool, answers: Answers) -> dict[str, str
         "#": str(n),
         "send": m.send_at.strftime("%H:%M") if one_day else clock.fmt_local(m.send_at),
         "kind": word(KIND_WORDS, m.kind),
-        "to": mask(m.to),
+        "to": mask(m.to, m.phone.e164 is not None),
         "practice": practice,
         "visits": ", ".join(m.appointment_ids),
         "status": status + (f" ({reason})" if reason else ""),

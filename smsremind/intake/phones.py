@@ -82,18 +82,41 @@ def normalise(raw: str, region: str) -> str:
 
 
 @lru_cache(maxsize=100_000)  # a listing masks the same numbers again and again
-def mask(number: str) -> str:
-    """``+48601234567`` -> ``+48 601 *** *67``: country code, first group, last two digits."""
+def mask(number: str, valid: bool = False) -> str:
+    """``+48601234567`` -> ``+48 601 *** *67``: country code, first group, last two digits.
+
+    ``valid``: ``number`` is the E.164 form of a number :func:`classify` found valid (a
+    listing's recipients), so it is not validated again: that is half of what a mask costs,
+    ~0.2 s for a day's 3,000 messages."""
     try:
-        parsed = phonenumbers.parse(number, None)
+        parsed = _from_e164(number) if valid else phonenumbers.parse(number, None)
         shown = phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         shown = None
-    if shown and phonenumbers.is_valid_number(parsed):
+    if shown and (valid or phonenumbers.is_valid_number(parsed)):
         head, _gap, rest = shown.partition(" ")
         first, _gap, tail = rest.partition(" ")
         return f"{head} {first} {_hide(tail)}" if tail else f"{head} {_hide(first)}"
     return _hide(number.strip())
+
+
+def _from_e164(e164: str) -> phonenumbers.PhoneNumber:
+    """The number of an E.164 text that :func:`classify` made, without parsing it again:
+    calling codes are prefix-free, and the national number keeps its leading zeros (Italy)
+    as ``parse`` records them (tests compare the two for many countries)."""
+    digits = e164.removeprefix("+")
+    codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    size = next((n for n in (1, 2, 3) if int(digits[:n]) in codes), None) if digits.isdigit() else None
+    if size is None or len(digits) == size:
+        return phonenumbers.parse(e164, None)  # not one of ours after all: the library decides
+    national = digits[size:]
+    zeros = len(national) - len(national.lstrip("0"))
+    return phonenumbers.PhoneNumber(
+        country_code=int(digits[:size]),
+        national_number=int(national),
+        italian_leading_zero=True if zeros else None,
+        number_of_leading_zeros=zeros if zeros > 1 else None,
+    )
 
 
 # Seven or more digits, possibly separated the way numbers are written: only then can a
