@@ -152,14 +152,15 @@ class WallParser:
         self.plans[hour[:11]] = (dates, offset // _ONE_HOUR)
         return self._new_hour(hour) if int(hour[11:13]) < 24 else None
 
-    def many_by_hour(self, texts: Sequence[str]) -> list[str] | None:
+    def many_by_hour(self, texts: Sequence[str], tails: dict[str, str] = _SECOND_TAILS) -> list[str] | None:
         """:meth:`_by_hour` for a whole column, or None if any value needs the long way.
 
         One list comprehension of two look-ups per value (an hour not seen yet is converted
         on the way): the per-row cost of a million booking times is what an import pays most
-        for them.  A KeyError is a bad tail, a TypeError an hour without a base.
+        for them.  A KeyError is a bad tail, a TypeError an hour without a base.  ``tails``:
+        to the second (booking times), or ``_ANY_TAILS`` to the minute too (starts).
         """
-        hours, tails = self.hours, _SECOND_TAILS
+        hours = self.hours
         try:
             return [hours[t[:13]] + tails[t[13:]] for t in texts]  # type: ignore[operator]
         except (KeyError, TypeError):
@@ -177,9 +178,9 @@ class WallParser:
         if None in found:
             new = list(set(compress(texts, map(not_, found))))
             if len(new) * 4 > len(texts):  # mostly new texts (a long span of slots): not kept
-                with suppress(KeyError, TypeError):  # as in many_by_hour
-                    hours, tails = self.hours, _ANY_TAILS
-                    return [hours[t[:13]] + tails[t[13:]] for t in texts]  # type: ignore[operator]
+                through = self.many_by_hour(texts, _ANY_TAILS)
+                if through is not None:
+                    return through
             if len(known) + len(new) > self.limit:
                 known.clear()
                 new = list(set(texts))  # this chunk's hits are gone too
