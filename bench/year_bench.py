@@ -152,23 +152,27 @@ def bracketed(first: dict, then: dict) -> dict:
     }
 
 
+def floors(csv_path: Path) -> tuple[dict, dict]:
+    """The Python floor and the C floor (the `sqlite3` shell's `.import`) of one file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        python = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/floor.db"])
+    with tempfile.TemporaryDirectory() as tmp:
+        c = measure(["sqlite3", f"{tmp}/c.db"], stdin=f".mode csv\n.import {csv_path} t\n")
+    return python, c
+
+
 def import_round(csv_path: Path, url: str) -> dict[str, dict]:
-    """A fresh import of the year's file between two runs of each floor (Python, then C)."""
-    r: dict[str, dict] = {}
-    floors = []
-    for _ in range(2):
-        with tempfile.TemporaryDirectory() as tmp:
-            python = measure([sys.executable, "-c", FLOOR, str(csv_path), f"{tmp}/floor.db"])
-        with tempfile.TemporaryDirectory() as tmp:
-            c = measure(["sqlite3", f"{tmp}/c.db"], stdin=f".mode csv\n.import {csv_path} t\n")
-        floors.append((python, c))
-        if "import_fresh" not in r:
-            with tempfile.TemporaryDirectory() as tmp:
-                fresh = empty(Path(tmp) / "fresh", url)
-                r["import_fresh"] = sms(fresh, "2026-01-01 07:00", "import", "--full", str(csv_path))
-    r["floor_python"] = bracketed(floors[0][0], floors[1][0])
-    r["floor_c"] = bracketed(floors[0][1], floors[1][1])
-    return r
+    """A fresh import of the year's file between two runs of each floor."""
+    before = floors(csv_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = empty(Path(tmp) / "fresh", url)
+        imported = sms(fresh, "2026-01-01 07:00", "import", "--full", str(csv_path))
+    after = floors(csv_path)
+    return {
+        "import_fresh": imported,
+        "floor_python": bracketed(before[0], after[0]),
+        "floor_c": bracketed(before[1], after[1]),
+    }
 
 
 def import_only(rounds: int, rows: int) -> None:
