@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,33 @@ def install(folder: Path, extra: str = "", enabled: bool = True, rows: int = 1) 
     body = "".join(f"{i},2026-12-01 14:{i:02d},+4860123{i:04d},P{i},Gabinet\n" for i in range(1, rows + 1))
     (folder / "in.csv").write_text(HEAD + body, encoding="utf-8")
     cron(folder, "import", "in.csv", now="2026-11-29 10:00")
+
+
+def imports_at_once(folder: Path, names: list[str], now: str, env: dict[str, str]) -> list[tuple[int, str]]:
+    """`smsremind -q import NAME` for every name, all started before any is waited for (cron
+    jobs of the same minute): (exit code, stderr) of each.  None prints to stdout or a traceback."""
+    procs = [
+        subprocess.Popen(
+            argv("-q", "import", name, now=now, env=env),
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    done = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert out == "" and "Traceback" not in err
+        done.append((proc.returncode, err))
+    return done
+
+
+def pragma(db: Path, name: str) -> object:
+    """One PRAGMA of the database file, read on a connection of its own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        conn.close()

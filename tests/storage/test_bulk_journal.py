@@ -13,17 +13,9 @@ import time
 from pathlib import Path
 
 from smsremind.storage.store import Store
-from tests.cli.cron import HEAD, argv, cron
+from tests.cli.cron import HEAD, argv, cron, imports_at_once, pragma
 
 SLOW = {"SMSREMIND_BUSY_TIMEOUT": "30"}
-
-
-def pragma(db: Path, name: str) -> object:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(f"PRAGMA {name}").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def fresh(folder: Path) -> Path:
@@ -109,24 +101,13 @@ def test_a_killed_baseline_import_leaves_nothing_and_the_database_in_wal(tmp_pat
 
 def test_concurrent_baseline_imports_into_an_empty_database_each_finish_whole(tmp_path: Path) -> None:
     db = fresh(tmp_path)
-    procs = []
-    for k in range(6):
-        (tmp_path / f"p{k}.csv").write_text(visits(20_000, f"Klinika {k}", k * 100_000), encoding="utf-8")
-        procs.append(
-            subprocess.Popen(
-                argv("-q", "import", f"p{k}.csv", now="2026-11-29 11:00", env=SLOW),
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    codes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert out == "" and "Traceback" not in err
-        assert (proc.returncode, err) == (0, "") or (proc.returncode == 1 and "busy:" in err), err
-        codes.append(proc.returncode)
+    names = [f"p{k}.csv" for k in range(6)]
+    for k, name in enumerate(names):
+        (tmp_path / name).write_text(visits(20_000, f"Klinika {k}", k * 100_000), encoding="utf-8")
+    done = imports_at_once(tmp_path, names, "2026-11-29 11:00", SLOW)
+    for code, err in done:
+        assert (code, err) == (0, "") or (code == 1 and "busy:" in err), err
+    codes = [code for code, _err in done]
     assert codes.count(0) >= 1
     with sqlite3.connect(db) as conn:
         per_practice = dict(conn.execute("SELECT practice, count(*) FROM appointments GROUP BY practice"))

@@ -6,15 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from smsremind.storage.store import PAGE_SIZE
-from tests.cli.cron import HEAD, cron, install
-
-
-def pragma(db: Path, name: str) -> object:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(f"PRAGMA {name}").fetchone()[0]
-    finally:
-        conn.close()
+from tests.cli.cron import HEAD, cron, install, pragma
 
 
 def test_a_new_database_has_large_pages_and_a_wal(tmp_path: Path) -> None:

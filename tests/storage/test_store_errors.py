@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cron import HEAD, argv, cron, install
+from tests.cli.cron import HEAD, cron, imports_at_once, install
 
 FAST = {"SMSREMIND_BUSY_TIMEOUT": "1"}
 NEWER = "made by a newer smsremind; upgrade smsremind to use it"
@@ -92,32 +92,17 @@ def test_a_busy_database_waits_then_says_so_and_imports_nothing(tmp_path: Path) 
 def test_heavy_concurrent_imports_each_finish_whole_or_say_busy(tmp_path: Path) -> None:
     install(tmp_path)
     db = tmp_path / "smsremind.db"
-    procs = []
-    for k in range(8):
+    names = [f"p{k}.csv" for k in range(8)]
+    for k, name in enumerate(names):
         rows = "".join(
             f"{k}-{i},2026-12-{2 + k:02d} 10:{i % 60:02d},+486012{k}{i:04d},P{i},Klinika {k}\n"
             for i in range(3000)
         )
-        (tmp_path / f"p{k}.csv").write_text(HEAD + rows)
-        procs.append(
-            subprocess.Popen(
-                argv(
-                    "-q", "import", f"p{k}.csv", now="2026-11-29 11:00", env={"SMSREMIND_BUSY_TIMEOUT": "2"}
-                ),
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        (tmp_path / name).write_text(HEAD + rows)
     outcomes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert out == "" and "Traceback" not in err
-        assert (proc.returncode == 0 and err == "") or (
-            proc.returncode == 1 and "busy:" in err and err.count("\n") == 1
-        )
-        outcomes.append(proc.returncode)
+    for code, err in imports_at_once(tmp_path, names, "2026-11-29 11:00", {"SMSREMIND_BUSY_TIMEOUT": "2"}):
+        assert (code == 0 and err == "") or (code == 1 and "busy:" in err and err.count("\n") == 1)
+        outcomes.append(code)
     with sqlite3.connect(db) as conn:
         per_practice = dict(conn.execute("SELECT practice, count(*) FROM appointments GROUP BY practice"))
     imported = {f"Klinika {k}" for k, code in enumerate(outcomes) if code == 0}
