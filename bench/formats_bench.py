@@ -35,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gen import rows
-from import_bench import SMSREMIND, fresh_install, measure
+from import_bench import SMSREMIND, bytecode, fresh_install, measure
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 23)
@@ -173,6 +173,7 @@ def main() -> None:
         kind, total, path = a.write
         (write_xlsx if kind == "xlsx" else write_ics)(Path(path), int(total))
         return
+    bytecode()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     results = []

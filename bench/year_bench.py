@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench import year  # noqa: E402
+from bench.import_bench import bytecode  # noqa: E402
 from tests.fakes.fake_smsapi import FakeSmsapi  # noqa: E402
 
 BIN = str(Path(sys.executable).parent / "smsremind")
@@ -232,6 +233,7 @@ def main() -> None:
         help="only the fresh import vs its floors (no year database is built)",
     )
     a = ap.parse_args()
+    bytecode()
     if a.import_only:
         import_only(a.rounds, a.rows)
         return
