@@ -76,6 +76,27 @@ def test_a_booking_by_the_send_time_never_changes_the_reminder(
         assert result.planned == t and (result.send_at is None or result.send_at == booked)
 
 
+@settings(max_examples=600, deadline=None)
+@given(rules(), moments, st.integers(0, 60 * 24 * 40), st.integers(0, 60 * 24 * 14))
+def test_no_visit_from_the_first_day_on_time_is_booked_too_late(
+    rc: tuple[schedule.Rules, str], today_at: datetime, minutes_before: int, minutes_after: int
+) -> None:
+    """What lets a run look for late bookings among the next few days' visits only
+    (planner.late_bookings): a visit on or after that day, booked by the end of today, is
+    never ``booked-too-late``."""
+    r, country = rc
+    cal = schedule.Calendar(r.skip_weekends, HOLIDAYS[country])
+    today = today_at.date()
+    first = schedule.first_day_on_time(today, r, cal)
+    if first is None:
+        return
+    end_of_today = datetime.combine(today, time(23, 59))
+    booked = end_of_today - timedelta(minutes=minutes_before)
+    start = datetime.combine(first, time(0, 0)) + timedelta(minutes=minutes_after)
+    result = schedule.reminder_time(start, booked, r, cal, explain=False)
+    assert result.reason != schedule.BOOKED_TOO_LATE
+
+
 @settings(max_examples=200)
 @given(st.from_regex(r"\+?[0-9 ()\-]{3,16}", fullmatch=True), st.sampled_from(["PL", "CZ"]))
 def test_phone_normalisation_is_idempotent(raw: str, region: str) -> None:

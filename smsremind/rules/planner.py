@@ -253,16 +253,15 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
 
     Their would-be send day lies before the booking, so no day-based plan of
     a later run looks at it; `run` uses this to report them once.  Read
-    through the index on ``booked_at``: the few bookings since the last run,
-    not every visit of the next weeks ("+start" keeps SQLite off the start
-    index).
+    through the start index, which holds ``booked_at`` too: the visits up to
+    :func:`late_horizon` are walked in the index and only those booked since
+    the last run are read from the table.
     """
-    horizon = ctx.now + timedelta(days=ctx.rules.lead_days + 32)
     visits = load_visits(
         store,
         ctx.tz,
-        "+start > ? AND +start < ? AND status = 'scheduled' AND booked_at > ? AND booked_at <= ?",
-        (to_store(since), to_store(horizon), to_store(since), to_store(ctx.now)),
+        "start > ? AND start < ? AND booked_at > ? AND booked_at <= ? AND status = 'scheduled'",
+        (to_store(since), to_store(late_horizon(ctx)), to_store(since), to_store(ctx.now)),
     )
     out = []
     for visit in visits:
@@ -271,6 +270,16 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
             when = aware_lenient(r.planned, ctx.tz)
             out.append(_single(visit, when, "skipped", r.reason, ctx))
     return out
+
+
+def late_horizon(ctx: PlanContext) -> datetime:
+    """No visit starting at or after this instant can have been booked too late by now
+    (:func:`smsremind.rules.schedule.first_day_on_time`)."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    first = schedule.first_day_on_time(today, ctx.rules, ctx.calendar)
+    if first is None:
+        return ctx.now + timedelta(days=ctx.rules.lead_days + schedule.SEARCH_DAYS + 1)
+    return day_start(first, ctx.tz)
 
 
 # --- days as a whole: what preview shows and what run acts on

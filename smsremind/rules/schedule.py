@@ -39,7 +39,7 @@ NO_SEND_DAY = "no-send-day"
 BOOKED_TOO_LATE = "booked-too-late"
 
 # How far step 3 may search for a sending day before giving up (no-send-day).
-_SEARCH_DAYS = 31
+SEARCH_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,14 @@ class Calendar:
         return Later(N_("holiday ({name})"), name=name) if name else None
 
     def earlier(self, day: date) -> date | None:
-        for _step_day in range(_SEARCH_DAYS):
+        for _step_day in range(SEARCH_DAYS):
             day -= timedelta(days=1)
             if self.why_not(day) is None:
                 return day
         return None
 
     def later(self, day: date) -> date | None:
-        for _step_day in range(_SEARCH_DAYS):
+        for _step_day in range(SEARCH_DAYS):
             day += timedelta(days=1)
             if self.why_not(day) is None:
                 return day
@@ -236,6 +236,25 @@ def reminder_time(
     return Reminder(moved, moved, None, tuple(steps))
 
 
+def first_day_on_time(today: date, rules: Rules, cal: Calendar) -> date | None:
+    """The first visit date whose reminder no booking made by the end of ``today`` can miss
+    (None: no sending day within the search bound; then assume none).
+
+    Let X be the first sending day after today.  A visit on date D has its
+    nominal send date on or after D - lead_days, and step 3 moves it to a
+    sending day no earlier than the last one on or before it (or finds none:
+    no reminder at all).  From D = X + lead_days on, that day is X or later,
+    after every booking made by today: the reminder is on time.  So only the
+    visits of the next two or three days (on a weekday) can be booked too
+    late, not those of the five weeks the search bound alone would allow.
+    """
+    for ahead in range(1, SEARCH_DAYS + 1):
+        day = today + timedelta(days=ahead)
+        if cal.why_not(day) is None:
+            return day + timedelta(days=rules.lead_days)
+    return None
+
+
 def candidate_visit_days(send_day: date, rules: Rules, cal: Calendar) -> list[date]:
     """Visit dates whose reminder can fall on ``send_day`` (ignoring bookings).
 
@@ -247,7 +266,7 @@ def candidate_visit_days(send_day: date, rules: Rules, cal: Calendar) -> list[da
     """
     lead = rules.lead_days
     days = []
-    for offset in range(1, min(lead + _SEARCH_DAYS + 2, (date.max - send_day).days + 1)):  # 9999-12-31
+    for offset in range(1, min(lead + SEARCH_DAYS + 2, (date.max - send_day).days + 1)):  # 9999-12-31
         visit = send_day + timedelta(days=offset)
         if send_day in _possible_send_days(visit, rules, cal):
             days.append(visit)
