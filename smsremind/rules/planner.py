@@ -274,7 +274,7 @@ def late_bookings(store: Store, ctx: PlanContext, since: datetime) -> list[Plann
 
 def late_horizon(ctx: PlanContext) -> datetime:
     """No visit starting at or after this instant can have been booked too late by now
-    (:func:`smsremind.rules.schedule.first_day_on_time`)."""
+    (:func:`smsremind.rules.schedule.first_day_on_time`; without one, the search bound)."""
     today = ctx.now.astimezone(ctx.tz).date()
     first = schedule.first_day_on_time(today, ctx.rules, ctx.calendar)
     if first is None:

@@ -238,7 +238,7 @@ def reminder_time(
 
 def first_day_on_time(today: date, rules: Rules, cal: Calendar) -> date | None:
     """The first visit date whose reminder no booking made by the end of ``today`` can miss
-    (None: no sending day within the search bound; then assume none).
+    (None: no sending day within the search bound after today, so no such date is known).
 
     Let X be the first sending day after today.  A visit on date D has its
     nominal send date on or after D - lead_days, and step 3 moves it to a
@@ -248,11 +248,8 @@ def first_day_on_time(today: date, rules: Rules, cal: Calendar) -> date | None:
     visits of the next two or three days (on a weekday) can be booked too
     late, not those of the five weeks the search bound alone would allow.
     """
-    for ahead in range(1, SEARCH_DAYS + 1):
-        day = today + timedelta(days=ahead)
-        if cal.why_not(day) is None:
-            return day + timedelta(days=rules.lead_days)
-    return None
+    first_sending = cal.later(today)
+    return None if first_sending is None else first_sending + timedelta(days=rules.lead_days)
 
 
 def candidate_visit_days(send_day: date, rules: Rules, cal: Calendar) -> list[date]:
