@@ -28,6 +28,7 @@ def year_table() -> str:
 
 def main() -> None:
     run("import_bench.py", "--repeat", "9")
+    run("chunk_bench.py")
     run("formats_bench.py")
     run("plan_bench.py")
     run("throughput.py")
