@@ -108,7 +108,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from smsremind.intake import formats, importer
+from smsremind.intake import formats, importer, sync
 args = sys.argv[2:]
 mapping = dict(arg.split("=", 1) for arg in args if "=" in arg)  # the --map pairs
 practice = args[args.index("--practice") + 1] if "--practice" in args else None
@@ -118,7 +118,7 @@ prepared = formats.prepare(spec, formats.Options(now))
 if "--raw" in args:  # the records only, before validation (no date cache either)
     print(sum(1 for _ in prepared.source.records))
 else:  # dedupe=False as in a bulk load: the hash set of seen ids is sync's, not the reader's
-    print(sum(len(b.rows) for b in prepared.batches(1000, dedupe=False)))
+    print(sum(len(b.rows) for b in prepared.batches(sync._CHUNK, dedupe=False)))
 """
 
 
