@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench import year  # noqa: E402
-from bench.import_bench import bytecode  # noqa: E402
+from bench import import_bench, year  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 6, 0)  # UTC, as the year bench's `--now "2026-01-01 07:00"`
 
@@ -48,13 +44,8 @@ def one(size: int, csv_path: Path, db: Path) -> None:
 def measure(size: int, csv_path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         argv = [sys.executable, __file__, "--child", str(size), str(csv_path), f"{tmp}/s.db"]
-        start = time.perf_counter()
-        child = subprocess.Popen(argv)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"chunks of {size}: the child failed")
-    return {"cpu": round(usage.ru_utime + usage.ru_stime, 2), "wall": round(wall, 2)}
+        wall, cpu, _peak = import_bench.measure(argv)
+    return {"cpu": round(cpu, 2), "wall": round(wall, 2)}
 
 
 def main() -> None:
@@ -67,7 +58,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=year.ROWS)
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    bytecode()
+    import_bench.bytecode()
     folder = HERE / "out" / ("year-csv" if a.rows == year.ROWS else f"year-csv-{a.rows}")
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "year.csv"

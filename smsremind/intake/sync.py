@@ -57,10 +57,7 @@ from smsremind.intake.rowcheck import EXT_ID, LINE, PRACTICE, Row
 from smsremind.storage.store import Store, gc_paused
 
 _LINE = itemgetter(LINE)
-# Records per chunk.  A chunk's records, its columns and its rows must stay in the CPU's
-# private cache while they are validated and inserted: on a shared 2-vCPU VM, chunks of 250
-# cost 20-30 % less CPU than chunks of 1,000, and 100-250 are alike (docs/performance.md).
-_CHUNK = 250
+_CHUNK = 250  # records per chunk: records, columns and rows stay in the CPU cache (docs/performance.md)
 # Page cache for the import's connection (negative = KiB): fewer spills while a large file is
 # inserted and index builds sort in memory.
 _IMPORT_CACHE_KIB = -65536
